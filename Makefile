@@ -1,0 +1,43 @@
+# Flask-Bastion: `make run` serves the reference app, `make test` runs every test.
+# Both work from a fresh clone: they create .venv and install what they need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint system-deps services clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.app-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[redis,postgresql,app]'
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.app-installed
+
+## run: serve the reference app on http://127.0.0.1:$(PORT) (development mode, loopback only)
+run: $(VENV)/.app-installed
+	@scripts/run-reference-app.sh $(PORT)
+
+## test: install everything (Python packages, Chromium, Nginx), start the services, run pytest
+test: $(VENV)/.test-installed system-deps services
+	$(BIN)/pytest
+
+## lint: ruff and mypy
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+services:
+	@scripts/start-services.sh
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,41 @@
+"""Flask-Bastion: every protection of the public-internet checklist, secure by default."""
+
+from __future__ import annotations
+
+from flask_bastion.authz import (
+    current_identity,
+    has_permission,
+    permission_required,
+    roles_required,
+)
+from flask_bastion.csrf import exempt as csrf_exempt
+from flask_bastion.exceptions import (
+    BastionError,
+    ConfigurationError,
+    InvalidPassword,
+    UnsafeConfigurationError,
+)
+from flask_bastion.extension import Bastion, BastionState, state_for
+from flask_bastion.headers import csp_nonce
+from flask_bastion.sanitize import render_markdown, sanitize_html
+from flask_bastion.sql import LIKE_ESCAPE, escape_like
+
+__all__ = [
+    "LIKE_ESCAPE",
+    "Bastion",
+    "BastionError",
+    "BastionState",
+    "ConfigurationError",
+    "InvalidPassword",
+    "UnsafeConfigurationError",
+    "csp_nonce",
+    "csrf_exempt",
+    "current_identity",
+    "escape_like",
+    "has_permission",
+    "permission_required",
+    "render_markdown",
+    "roles_required",
+    "sanitize_html",
+    "state_for",
+]

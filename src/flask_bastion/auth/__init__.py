@@ -1,0 +1,54 @@
+"""Authentication on Flask-Login: who the user is, and the views to log in and out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import LoginManager
+from werkzeug.wrappers import Response
+
+from flask_bastion.errors import wants_json
+
+if TYPE_CHECKING:
+    from flask_bastion.auth.store import UserStore
+    from flask_bastion.extension import BastionState
+
+LOGIN_ENDPOINT = "bastion_auth.login"
+
+
+def init_auth(app: Flask, state: BastionState, users: UserStore) -> LoginManager:
+    """Set up Flask-Login with strong session protection and register the auth views."""
+    from flask_bastion.auth.views import create_blueprint
+
+    manager = LoginManager(app)
+    manager.session_protection = "strong"
+    manager.login_view = LOGIN_ENDPOINT
+    manager.login_message = "Log in to see this page."
+    manager.login_message_category = "info"
+    manager.user_loader(lambda user_id: users.get(_as_int(user_id)))
+    manager.unauthorized_handler(send_to_login)
+    app.register_blueprint(
+        create_blueprint(state, users, app.config["BASTION_REGISTRATION"]),
+        url_prefix=app.config["BASTION_AUTH_URL_PREFIX"] or None,
+    )
+    return manager
+
+
+def send_to_login() -> Response:
+    """Anonymous access to a protected page: the login page, or a 401 for API clients.
+
+    The ``next`` target is the relative path only, so it passes the same-site check at login.
+    """
+    if wants_json():
+        abort(401)
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for(LOGIN_ENDPOINT, next=next_path))
+
+
+def _as_int(user_id: str) -> int:
+    """The user id from the session; a tampered, non-numeric one is simply no user."""
+    try:
+        return int(user_id)
+    except ValueError:
+        return -1

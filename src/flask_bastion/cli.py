@@ -1,0 +1,107 @@
+"""``flask bastion ...``: create users and manage their roles from the command line.
+
+Passwords are read without echo (or, for scripts, from standard input) and never from the
+command line, where they would end up in the shell history and the process list.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from flask_bastion.auth.store import UserStore
+
+bastion_cli = AppGroup("bastion", help="Flask-Bastion: users, roles and security checks.")
+users_cli = AppGroup("users", help="Create and list user accounts.")
+roles_cli = AppGroup("roles", help="Grant and remove roles.")
+bastion_cli.add_command(users_cli)
+bastion_cli.add_command(roles_cli)
+
+
+def init_cli(app: Flask) -> None:
+    """Add the ``bastion`` command group to ``flask``."""
+    app.cli.add_command(bastion_cli)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, help="A role to grant; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a user with EMAIL, asking for the password without echo."""
+    from flask_bastion.auth.store import normalize_email
+
+    state, users = _state_and_users()
+    if users.find_by_email(email) is not None:
+        raise click.ClickException(f"A user with the email {normalize_email(email)} exists.")
+    password = _read_password(password_stdin)
+    problems = state.password_policy.problems(password, [email, email.partition("@")[0]])
+    if problems:
+        raise click.ClickException("Password rejected: " + " ".join(problems))
+    user = users.create_user(email, state.hasher.hash(password), roles)
+    users.db.session.commit()
+    granted = f" with roles {', '.join(sorted(roles))}" if roles else ""
+    click.echo(f"Created user {user.email} (id {user.id}){granted}.")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List every user with their roles."""
+    _, users = _state_and_users()
+    for user in users.list_users():
+        roles = ", ".join(sorted(user.role_names)) or "-"
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.id}\t{user.email}\t{state}\t{roles}")
+
+
+@roles_cli.command("grant")
+@click.argument("email")
+@click.argument("role")
+def grant_role(email: str, role: str) -> None:
+    """Give ROLE to the user with EMAIL."""
+    _, users = _state_and_users()
+    user = _existing_user(users, email)
+    changed = users.grant(user, role)
+    users.db.session.commit()
+    click.echo(f"Granted {role} to {user.email}." if changed else f"{user.email} had {role}.")
+
+
+@roles_cli.command("revoke")
+@click.argument("email")
+@click.argument("role")
+def revoke_role(email: str, role: str) -> None:
+    """Remove ROLE from the user with EMAIL."""
+    _, users = _state_and_users()
+    user = _existing_user(users, email)
+    changed = users.revoke(user, role)
+    users.db.session.commit()
+    click.echo(f"Removed {role} from {user.email}." if changed else f"{user.email} lacked {role}.")
+
+
+def _state_and_users() -> tuple[Any, UserStore]:
+    from flask_bastion.extension import state_for
+
+    state = state_for(current_app)
+    if state.users is None:
+        raise click.ClickException("This app's Bastion has no database; pass db= to Bastion().")
+    return state, state.users
+
+
+def _existing_user(users: UserStore, email: str) -> Any:
+    user = users.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user has the email {email}.")
+    return user
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = click.prompt(
+        "Password", hide_input=True, confirmation_prompt="Repeat the password"
+    )
+    return password

@@ -1,0 +1,175 @@
+"""Every ``BASTION_*`` setting, its secure default, and the one accessor that reads them.
+
+The composed libraries keep their own keys (``WTF_CSRF_*``, ``RATELIMIT_*``, ``REMEMBER_*``,
+``SESSION_COOKIE_*``); Flask-Bastion sets secure defaults for those too. Every default is
+applied like ``setdefault``: a value the application sets explicitly wins, even an unsafe one,
+and the checks report it. Flask itself pre-fills some keys with unsafe values (a session cookie
+without ``Secure``, no body size limit); those are replaced while they still hold Flask's own
+default, so to keep Flask's value the app sets it after ``Bastion(app)``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Final, Literal
+
+from flask import Flask
+
+from flask_bastion.exceptions import ConfigurationError
+
+Mode = Literal["production", "development"]
+
+BASTION_DEFAULTS: Final[dict[str, Any]] = {
+    #: "production" (the default) or "development". Development turns off the HTTPS redirect,
+    #: the ``Secure`` cookie flag and the ``__Host-`` cookie prefix so the app can be used over
+    #: http on this machine, may generate a SECRET_KEY in the instance folder, and answers
+    #: loopback clients only. Never use it on a server that others can reach.
+    "BASTION_MODE": "production",
+    #: Number of reverse proxies in front of the app whose ``X-Forwarded-*`` headers are
+    #: trusted (Werkzeug's ProxyFix). 0 trusts none; set 1 behind one Nginx. Too high a number
+    #: lets a client forge its IP address and scheme.
+    "BASTION_PROXY_HOPS": 0,
+    #: Redirect plain-HTTP GET/HEAD to HTTPS (301) and refuse other methods over HTTP.
+    "BASTION_FORCE_HTTPS": True,
+    #: ``Strict-Transport-Security`` max-age in seconds (one year). 0 sends no HSTS header.
+    "BASTION_HSTS_MAX_AGE": 31_536_000,
+    #: Whether HSTS also covers every subdomain.
+    "BASTION_HSTS_INCLUDE_SUBDOMAINS": True,
+    #: Content-Security-Policy directives. A per-request nonce is added to ``script-src`` and
+    #: ``style-src`` when a template calls ``csp_nonce()``.
+    "BASTION_CSP": {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    },
+    #: ``Referrer-Policy``. ``same-origin`` keeps URLs private to other sites while keeping the
+    #: Referer that the HTTPS CSRF check needs on same-site forms.
+    "BASTION_REFERRER_POLICY": "same-origin",
+    #: ``Permissions-Policy``: browser features the pages may use (none by default).
+    "BASTION_PERMISSIONS_POLICY": (
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(), payment=(), usb=(), interest-cohort=()"
+    ),
+    #: ``Cross-Origin-Opener-Policy``: isolates the window from pages it opens or that open it.
+    "BASTION_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
+    #: Send ``Cache-Control: no-store`` on every response to a logged-in user, so pages with
+    #: private data are not kept by shared caches or the browser's back button after logout.
+    "BASTION_NO_STORE_WHEN_LOGGED_IN": True,
+    #: Origins (``https://host[:port]``) other than the app's own allowed to send unsafe
+    #: requests. The app's own origin is always allowed.
+    "BASTION_TRUSTED_ORIGINS": [],
+    #: Argon2id parameters: "owasp" (19 MiB, t=2, p=1), "rfc9106-low-memory" (64 MiB, t=3, p=4)
+    #: or "fast-insecure-for-tests" (only for test suites; the checks flag it).
+    "BASTION_PASSWORD_HASHING": "owasp",
+    #: Shortest password accepted.
+    "BASTION_PASSWORD_MIN_LENGTH": 12,
+    #: Longest password accepted; bounds the work an attacker can make the server do.
+    "BASTION_PASSWORD_MAX_LENGTH": 128,
+    #: Lowest zxcvbn strength score (0-4) accepted; 3 rejects common and guessable passwords.
+    "BASTION_PASSWORD_MIN_SCORE": 3,
+    #: Register the ``/register`` view. Off by default: open sign-up is a product decision.
+    "BASTION_REGISTRATION": False,
+    #: URL prefix for the login, logout and registration views.
+    "BASTION_AUTH_URL_PREFIX": "",
+    #: Where a user lands after logging in when no safe ``next`` was given.
+    "BASTION_POST_LOGIN_URL": "/",
+    #: Where a user lands after logging out.
+    "BASTION_POST_LOGOUT_URL": "/",
+    #: Limits on the login form, counted per client IP.
+    "BASTION_LOGIN_LIMIT": "10 per minute; 100 per hour",
+    #: Limits on the login form, counted per account tried, whatever the IP (password spraying
+    #: from many addresses).
+    "BASTION_LOGIN_ACCOUNT_LIMIT": "5 per minute; 50 per day",
+    #: Limits on the registration form and other password endpoints, per client IP.
+    "BASTION_REGISTER_LIMIT": "5 per minute; 20 per hour",
+}
+
+LIBRARY_DEFAULTS: Final[dict[str, Any]] = {
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "REMEMBER_COOKIE_DURATION": timedelta(days=7),
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+    "WTF_CSRF_ENABLED": True,
+    "WTF_CSRF_SSL_STRICT": True,
+    "RATELIMIT_DEFAULT": "100 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_SWALLOW_ERRORS": False,
+}
+
+PRODUCTION_DEFAULTS: Final[dict[str, Any]] = {
+    "SESSION_COOKIE_NAME": "__Host-session",
+    "SESSION_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_NAME": "__Host-remember_token",
+    "REMEMBER_COOKIE_SECURE": True,
+}
+
+DEVELOPMENT_DEFAULTS: Final[dict[str, Any]] = {
+    "BASTION_FORCE_HTTPS": False,
+    "BASTION_HSTS_MAX_AGE": 0,
+    "SESSION_COOKIE_NAME": "bastion_session",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_NAME": "bastion_remember_token",
+    "REMEMBER_COOKIE_SECURE": False,
+}
+
+
+def apply_defaults(app: Flask) -> None:
+    """Fill in every setting the application did not set.
+
+    The mode's own defaults go first, so development mode changes only the defaults: a value
+    the application set explicitly is kept in either mode.
+    """
+    mode = app.config.setdefault("BASTION_MODE", "production")
+    if mode not in ("production", "development"):
+        raise ConfigurationError(
+            f"BASTION_MODE is {mode!r}; set it to 'production' or 'development'."
+        )
+    mode_defaults = PRODUCTION_DEFAULTS if mode == "production" else DEVELOPMENT_DEFAULTS
+    for table in (mode_defaults, BASTION_DEFAULTS, LIBRARY_DEFAULTS):
+        for key, value in table.items():
+            _set_default(app, key, value)
+
+
+def setting(app: Flask, key: str) -> Any:
+    """Read one ``BASTION_*`` setting, refusing names that do not exist.
+
+    A typo in a setting name would otherwise silently leave a protection at a value nobody
+    chose.
+    """
+    if key not in BASTION_DEFAULTS:
+        raise ConfigurationError(f"{key} is not a Flask-Bastion setting.")
+    return app.config[key]
+
+
+def is_development(app: Flask) -> bool:
+    """Whether the app runs in the loopback-only development mode."""
+    return bool(app.config["BASTION_MODE"] == "development")
+
+
+def _set_default(app: Flask, key: str, value: Any) -> None:
+    """Set ``key`` unless the app chose a value; Flask's own pre-filled default is no choice."""
+    flask_default = Flask.default_config.get(key, _UNSET)
+    if key not in app.config or app.config[key] == flask_default:
+        app.config[key] = _copy(value)
+
+
+_UNSET = object()
+
+
+def _copy(value: Any) -> Any:
+    """Copy mutable defaults so one app's changes never leak into another's."""
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value

@@ -1,0 +1,114 @@
+"""Error pages that hide internals: a generic message and an incident id, never a traceback.
+
+The client learns what went wrong in words it can act on; the server log gets the full
+traceback under the same incident id, so support can find it from a user's screenshot.
+Each answer is HTML or JSON by what the client accepts.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Final
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from flask_bastion.config import is_development
+from flask_bastion.limits import retry_after_seconds
+
+error_log = logging.getLogger("flask_bastion.errors")
+
+#: What a person is told for each status; the exception's own description is never shown,
+#: since a library may put internal detail there.
+MESSAGES: Final[dict[int, tuple[str, str]]] = {
+    400: ("Bad request", "The request could not be understood. Check the form and try again."),
+    401: ("Login required", "Log in to see this page."),
+    403: ("Forbidden", "You do not have permission to do this."),
+    404: ("Not found", "There is nothing at this address."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this site accepts."),
+    415: ("Unsupported type", "This address does not accept that kind of content."),
+    422: ("Unprocessable", "The request was understood but its content is not valid."),
+    429: ("Too many requests", "You are going too fast. Wait a little and try again."),
+    500: ("Server error", "Something went wrong on our side. It has been logged."),
+}
+CSRF_MESSAGE: Final = (
+    "This form has expired or did not come from this site. Reload the page and try again."
+)
+
+
+def init_errors(app: Flask) -> None:
+    """Answer every HTTP error and every uncaught exception with a generic page."""
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+    if not is_development(app):
+        app.before_request(_refuse_debugger)
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    """Render a client or server error with a safe, generic message."""
+    code = error.code or 500
+    if code >= 500:
+        return handle_unexpected_error(error)
+    title, message = MESSAGES.get(code, (error.name, "The request could not be completed."))
+    if isinstance(error, CSRFError):
+        message = CSRF_MESSAGE
+    response = error_response(code, title, message)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if code == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(retry_after_seconds())
+    return response
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    """Log the traceback under a new incident id; show the client only the id."""
+    incident = secrets.token_hex(6)
+    error_log.error("incident %s: %s %s", incident, request.method, request.path, exc_info=error)
+    title, message = MESSAGES[500]
+    return error_response(500, title, message, incident)
+
+
+def error_response(code: int, title: str, message: str, incident: str | None = None) -> Response:
+    """The error as JSON for API clients, otherwise as the ``bastion/error.html`` page."""
+    if wants_json():
+        body = {"error": {"status": code, "title": title, "message": message}}
+        if incident:
+            body["error"]["incident"] = incident
+        response = jsonify(body)
+    else:
+        response = Response(_render_page(code, title, message, incident), mimetype="text/html")
+    response.status_code = code
+    return response
+
+
+def wants_json() -> bool:
+    """Whether the client prefers JSON to HTML (API clients, ``fetch`` calls)."""
+    if request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _render_page(code: int, title: str, message: str, incident: str | None) -> str:
+    """The HTML page; if the app's templates fail too, a minimal page that cannot fail."""
+    try:
+        return render_template(
+            "bastion/error.html", code=code, title=title, message=message, incident=incident
+        )
+    except Exception:
+        error_log.exception("The error page itself failed to render.")
+        suffix = f" Incident {incident}." if incident else ""
+        return f"<!doctype html><title>{code}</title><h1>{title}</h1><p>{message}{suffix}</p>"
+
+
+def _refuse_debugger() -> None:
+    """Refuse to serve when debug was switched on after setup (``app.run(debug=True)``)."""
+    from flask import current_app
+
+    if current_app.debug:
+        error_log.critical("Debug mode is on in production mode; refusing to serve.")
+        raise InternalServerError()

@@ -1,0 +1,46 @@
+"""The errors Flask-Bastion raises.
+
+Every error derives from :class:`BastionError`, so an application can catch the whole family.
+Errors that reach HTTP derive from Werkzeug's exceptions as well, so ``app.errorhandler`` can
+customise them like any other HTTP error.
+"""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import Forbidden
+
+
+class BastionError(Exception):
+    """Root of every error raised by Flask-Bastion."""
+
+
+class ConfigurationError(BastionError):
+    """A setting is unknown or has a value Flask-Bastion cannot work with."""
+
+
+class UnsafeConfigurationError(ConfigurationError):
+    """A production start was refused because a setting is unsafe.
+
+    The message lists every problem found and the setting that fixes each one.
+    """
+
+
+class InvalidPassword(BastionError):
+    """The password does not match the stored hash, or there is no such account.
+
+    :meth:`flask_bastion.passwords.PasswordHasher.verify` raises this rather than returning
+    ``False``, so a forgotten ``if`` can never let a wrong password in.
+    """
+
+
+class HTTPSRequired(Forbidden):
+    """A state-changing request arrived over plain HTTP.
+
+    It is refused rather than redirected: a redirect would turn a POST into a GET and silently
+    drop the data, and the credentials or tokens it carried have already crossed the network in
+    clear text.
+    """
+
+    description = (
+        "This site accepts changes only over HTTPS. Send the request again to the https:// address."
+    )

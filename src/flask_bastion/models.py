@@ -1,0 +1,94 @@
+"""The user and role tables Flask-Bastion keeps in the app's own database.
+
+They are defined on the app's Flask-SQLAlchemy instance, so they live in its metadata,
+migrations and sessions like the app's own models. Table names carry a ``bastion_`` prefix to
+stay clear of an existing ``users`` table; an app's models point at ``bastion_user.id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+#: Key under which the models are kept in the database metadata's ``info``, so one database
+#: object gets one set of models however many times the extension is created.
+MODELS_KEY = "flask_bastion_models"
+EMAIL_MAX_LENGTH = 254
+
+
+@dataclass(frozen=True)
+class Models:
+    """The model classes Flask-Bastion defined on one database."""
+
+    User: Any
+    Role: Any
+    user_roles: Table
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def define_models(db: SQLAlchemy) -> Models:
+    """Define (once per database) the ``bastion_user`` and ``bastion_role`` tables."""
+    existing: Models | None = db.metadata.info.get(MODELS_KEY)
+    if existing is None:
+        existing = db.metadata.info[MODELS_KEY] = _build(db)
+    return existing
+
+
+def _build(db: SQLAlchemy) -> Models:
+    user_roles = Table(
+        "bastion_user_role",
+        db.metadata,
+        Column("user_id", ForeignKey("bastion_user.id", ondelete="CASCADE"), primary_key=True),
+        Column("role_id", ForeignKey("bastion_role.id", ondelete="CASCADE"), primary_key=True),
+    )
+
+    class Role(db.Model):  # type: ignore[name-defined,misc]
+        """A named set of rights, such as ``admin``."""
+
+        __tablename__ = "bastion_role"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        name: Mapped[str] = mapped_column(String(80), unique=True)
+        description: Mapped[str] = mapped_column(String(255), default="")
+
+        def __repr__(self) -> str:
+            return f"<Role {self.name}>"
+
+    class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+        """An account: a normalised email, an Argon2id hash and roles."""
+
+        __tablename__ = "bastion_user"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
+        password_hash: Mapped[str] = mapped_column(String(255))
+        active: Mapped[bool] = mapped_column(Boolean, default=True)
+        created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+        roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+        @property
+        def is_active(self) -> bool:  # type: ignore[override]
+            """Flask-Login refuses to log in a deactivated account."""
+            return bool(self.active)
+
+        @property
+        def role_names(self) -> frozenset[str]:
+            """The names of this user's roles."""
+            return frozenset(role.name for role in self.roles)
+
+        def has_role(self, name: str) -> bool:
+            """Whether the user holds the role called ``name``."""
+            return name in self.role_names
+
+        def __repr__(self) -> str:
+            return f"<User {self.id}>"
+
+    return Models(User=User, Role=Role, user_roles=user_roles)

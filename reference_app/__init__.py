@@ -25,7 +25,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env()
     app.config.update(overrides or {})
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_uri(app.config["DATABASE_URL"]))
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.instance_path in app.config["SQLALCHEMY_DATABASE_URI"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # the embedded SQLite
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))

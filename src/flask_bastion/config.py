@@ -53,7 +53,7 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     #: ``Permissions-Policy``: browser features the pages may use (none by default).
     "BASTION_PERMISSIONS_POLICY": (
         "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-        "microphone=(), payment=(), usb=(), interest-cohort=()"
+        "microphone=(), payment=(), usb=()"
     ),
     #: ``Cross-Origin-Opener-Policy``: isolates the window from pages it opens or that open it.
     "BASTION_CROSS_ORIGIN_OPENER_POLICY": "same-origin",

@@ -52,7 +52,7 @@ def _build(db: SQLAlchemy) -> Models:
         Column("role_id", ForeignKey("bastion_role.id", ondelete="CASCADE"), primary_key=True),
     )
 
-    class Role(db.Model):  # type: ignore[name-defined,misc]
+    class Role(db.Model):  # type: ignore[name-defined]
         """A named set of rights, such as ``admin``."""
 
         __tablename__ = "bastion_role"
@@ -63,7 +63,7 @@ def _build(db: SQLAlchemy) -> Models:
         def __repr__(self) -> str:
             return f"<Role {self.name}>"
 
-    class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    class User(UserMixin, db.Model):  # type: ignore[name-defined]
         """An account: a normalised email, an Argon2id hash and roles."""
 
         __tablename__ = "bastion_user"
@@ -75,7 +75,7 @@ def _build(db: SQLAlchemy) -> Models:
         roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
 
         @property
-        def is_active(self) -> bool:  # type: ignore[override]
+        def is_active(self) -> bool:
             """Flask-Login refuses to log in a deactivated account."""
             return bool(self.active)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, abort, redirect, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
 from flask_bastion.config import is_development, setting
 from flask_bastion.exceptions import ConfigurationError, HTTPSRequired
@@ -77,7 +78,7 @@ def _require_loopback_client() -> None:
         abort(403)
 
 
-def _require_https() -> Response | None:
+def _require_https() -> BaseResponse | None:
     """Redirect a safe request to HTTPS; refuse an unsafe one, whose data already leaked."""
     if request.is_secure:
         return None

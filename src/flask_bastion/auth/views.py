@@ -92,8 +92,8 @@ def authenticate(state: BastionState, users: UserStore, email: str, password: st
     except InvalidPassword:
         security_log.info("Login failed for an account (unknown or wrong password).")
         return None
-    if not user.is_active:
-        security_log.info("Login refused for deactivated user %s.", user.id)
+    if user is None or not user.is_active:  # None never gets here: verify raised for it
+        security_log.info("Login refused for a deactivated account.")
         return None
     if state.hasher.needs_rehash(user.password_hash):
         user.password_hash = state.hasher.hash(password)

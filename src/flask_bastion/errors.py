@@ -11,7 +11,7 @@ import logging
 import secrets
 from typing import Final
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -82,7 +82,20 @@ def error_response(code: int, title: str, message: str, incident: str | None = N
     else:
         response = Response(_render_page(code, title, message, incident), mimetype="text/html")
     response.status_code = code
+    _start_no_session()
     return response
+
+
+def _start_no_session() -> None:
+    """Never let an error page start a session for a request that came without one.
+
+    A cross-site POST arrives without the user's ``SameSite`` cookies; if its error page
+    (which renders a CSRF token) answered with a new session cookie, that cookie would replace
+    the user's real session in the browser, and any site could log its visitors out.
+    """
+    cookie = current_app.session_interface.get_cookie_name(current_app)
+    if cookie not in request.cookies:
+        session.modified = False
 
 
 def wants_json() -> bool:

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 import click
+import email_validator
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -36,6 +37,10 @@ def create_user(email: str, roles: tuple[str, ...], password_stdin: bool) -> Non
     from flask_bastion.auth.store import normalize_email
 
     state, users = _state_and_users()
+    try:
+        email_validator.validate_email(email, check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        raise click.ClickException(f"{email} is not a valid email address: {error}") from None
     if users.find_by_email(email) is not None:
         raise click.ClickException(f"A user with the email {normalize_email(email)} exists.")
     password = _read_password(password_stdin)

@@ -17,6 +17,7 @@ from typing import Final
 from flask import Flask
 
 from flask_bastion.config import is_development
+from flask_bastion.exceptions import ConfigurationError
 
 MIN_KEY_LENGTH: Final = 32
 #: Shannon entropy, in bits per character, below which a key looks hand-typed (``aaaa...``).
@@ -98,10 +99,24 @@ def _instance_key(instance: Path) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
+        return _read_key_file(path)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(generate_key())
-    return path.read_text(encoding="ascii").strip()
+    return _read_key_file(path)
+
+
+def _read_key_file(path: Path) -> str:
+    """The key kept in ``path``, refused if others can read it or it was replaced by a weak one."""
+    if path.stat().st_mode & 0o077:
+        raise ConfigurationError(
+            f"{path} can be read by other users; run `chmod 600 {path}` or delete it to get "
+            "a new key."
+        )
+    key = path.read_text(encoding="ascii").strip()
+    weakness = key_weakness(key)
+    if weakness is not None:
+        raise ConfigurationError(f"{path}: {weakness}. Delete the file to get a new key.")
+    return key
 
 
 def _bits_per_char(text: str) -> float:

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from flask_bastion.config import is_development
+from flask_bastion.exceptions import ClientFacingError
 from flask_bastion.limits import retry_after_seconds
 
 error_log = logging.getLogger("flask_bastion.errors")
@@ -55,6 +56,8 @@ def handle_http_error(error: HTTPException) -> Response:
     title, message = MESSAGES.get(code, (error.name, "The request could not be completed."))
     if isinstance(error, CSRFError):
         message = CSRF_MESSAGE
+    elif isinstance(error, ClientFacingError):
+        message = str(error.description)
     response = error_response(code, title, message)
     for name, value in error.get_headers():
         if name.lower() != "content-type":
@@ -66,10 +69,18 @@ def handle_http_error(error: HTTPException) -> Response:
 
 def handle_unexpected_error(error: Exception) -> Response:
     """Log the traceback under a new incident id; show the client only the id."""
+    _discard_failed_transaction()
     incident = secrets.token_hex(6)
     error_log.error("incident %s: %s %s", incident, request.method, request.path, exc_info=error)
     title, message = MESSAGES[500]
     return error_response(500, title, message, incident)
+
+
+def _discard_failed_transaction() -> None:
+    """Roll back the request's database work: nothing half-written, and the page can render."""
+    db = current_app.extensions.get("sqlalchemy")
+    if db is not None:
+        db.session.rollback()
 
 
 def error_response(code: int, title: str, message: str, incident: str | None = None) -> Response:

@@ -7,7 +7,7 @@ customise them like any other HTTP error.
 
 from __future__ import annotations
 
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden
 
 
 class BastionError(Exception):
@@ -33,7 +33,15 @@ class InvalidPassword(BastionError):
     """
 
 
-class HTTPSRequired(Forbidden):
+class ClientFacingError(BastionError):
+    """An HTTP error whose description is written for the client and shown on its error page.
+
+    Other HTTP errors show only a generic message, since a library may put internal detail in
+    its descriptions.
+    """
+
+
+class HTTPSRequired(ClientFacingError, Forbidden):
     """A state-changing request arrived over plain HTTP.
 
     It is refused rather than redirected: a redirect would turn a POST into a GET and silently
@@ -44,3 +52,9 @@ class HTTPSRequired(Forbidden):
     description = (
         "This site accepts changes only over HTTPS. Send the request again to the https:// address."
     )
+
+
+class NulCharacterRefused(ClientFacingError, BadRequest):
+    """A form field or query parameter contained a NUL character, which no text column holds."""
+
+    description = "Text cannot contain a null character. Remove it and send the form again."

@@ -14,6 +14,7 @@ from flask_bastion import (
     csrf,
     errors,
     headers,
+    inputs,
     limits,
     sanitize,
     secret_key,
@@ -103,6 +104,7 @@ class Bastion:
         transport.init_transport(app)
         headers.init_headers(app)
         errors.init_errors(app)
+        inputs.init_inputs(app)
         sanitize.init_sanitize(app)
         if self.db is not None and self.models is not None:
             self._init_accounts(app, state, self.db, self.models)

@@ -24,15 +24,15 @@ REDIRECTED_METHODS = frozenset({"GET", "HEAD"})
 def init_transport(app: Flask) -> None:
     """Trust the configured proxies, then enforce HTTPS and HSTS as configured."""
     _trust_proxies(app, setting(app, "BASTION_PROXY_HOPS"))
-    if is_development(app):
-        app.logger.warning(DEVELOPMENT_WARNING)
-        app.before_request(_require_loopback_client)
     if setting(app, "BASTION_FORCE_HTTPS"):
-        app.before_request(_require_https)
+        _run_first(app, _require_https)
     elif not is_development(app):
         app.logger.warning(
             "BASTION_FORCE_HTTPS is off in production mode: plain-HTTP requests are served."
         )
+    if is_development(app):
+        app.logger.warning(DEVELOPMENT_WARNING)
+        _run_first(app, _require_loopback_client)
     hsts = hsts_value(setting(app, "BASTION_HSTS_MAX_AGE"), app.config)
     if hsts:
         app.after_request(_hsts_adder(hsts))
@@ -66,6 +66,15 @@ def _trust_proxies(app: Flask, hops: object) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
+
+
+def _run_first(app: Flask, hook: Callable[[], BaseResponse | None]) -> None:
+    """Run ``hook`` before every other ``before_request`` hook (CSRF, rate limits, ...).
+
+    A request on the wrong transport or from the wrong host is answered as such, not as an
+    expired form, and does not count against the client's rate limits.
+    """
+    app.before_request_funcs.setdefault(None, []).insert(0, hook)
 
 
 def _require_loopback_client() -> None:

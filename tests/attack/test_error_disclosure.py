@@ -151,3 +151,31 @@ def test_debug_switched_on_after_setup_refuses_requests(
             assert response.status_code == 500
             _assert_nothing_leaks(response.get_data(as_text=True))
     assert "refusing to serve" in caplog.text
+
+
+def test_failed_database_work_is_rolled_back_and_the_page_renders(app_factory: Any) -> None:
+    """After a view breaks the database transaction, the work is rolled back, so the error
+    page can still load the logged-in user and render in the app's own layout (on PostgreSQL
+    an aborted transaction refuses every further query until it is rolled back)."""
+    from sqlalchemy import func, select, text
+
+    from reference_app.extensions import User, db
+    from tests.support.accounts import create_user, login
+
+    app: Flask = app_factory()
+
+    def half_write() -> str:
+        db.session.add(User(email="half@example.org", password_hash="x"))
+        db.session.flush()
+        db.session.execute(text("SELECT * FROM no_such_table"))
+        return "unreachable"
+
+    app.add_url_rule("/half-write", "half_write", half_write)
+    client = app.test_client()
+    create_user(app, "ada@example.org")
+    login(client, "ada@example.org")
+    response = client.get("/half-write")
+    assert response.status_code == 500
+    assert "ada@example.org" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1

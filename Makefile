@@ -24,13 +24,14 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.app-installed
 	@scripts/run-reference-app.sh $(PORT)
 
-## test: install everything (Python packages, Chromium, Nginx), start the services, run pytest
-test: $(VENV)/.test-installed system-deps services
+## test: install everything (Python packages, Chromium, Nginx), start the services, lint, run pytest
+test: $(VENV)/.test-installed system-deps services lint
 	$(BIN)/pytest
 
-## lint: ruff and mypy
+## lint: ruff (lint and format) and mypy (strict)
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 system-deps:

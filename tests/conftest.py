@@ -34,12 +34,13 @@ def app_settings(tmp_path: Any, database_url: str, **overrides: Any) -> dict[str
     }
 
 
-def build_app(settings: dict[str, Any]) -> Flask:
-    """An app with empty tables and the browser-like test client."""
+def build_app(settings: dict[str, Any], *, fresh_schema: bool = True) -> Flask:
+    """An app with the browser-like test client and, unless told otherwise, empty tables."""
     app = create_app(settings)
     app.test_client_class = BrowserClient
-    with app.app_context():
-        _reset_schema()
+    if fresh_schema:
+        with app.app_context():
+            _reset_schema()
     return app
 
 
@@ -74,8 +75,11 @@ def app_factory(tmp_path: Any, database_url: str) -> Iterator[Any]:
     """Build apps with extra settings; their connections are closed at the end."""
     made: list[Flask] = []
 
-    def make(**overrides: Any) -> Flask:
-        app = build_app(app_settings(tmp_path, database_url, **overrides))
+    def make(*, fresh_schema: bool = True, **overrides: Any) -> Flask:
+        """An app; ``fresh_schema=False`` makes a second instance on the same database."""
+        app = build_app(
+            app_settings(tmp_path, database_url, **overrides), fresh_schema=fresh_schema
+        )
         made.append(app)
         return app
 

@@ -87,6 +87,44 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     "BASTION_LOGIN_ACCOUNT_LIMIT": "5 per minute; 50 per day",
     #: Limits on the registration form and other password endpoints, per client IP.
     "BASTION_REGISTER_LIMIT": "5 per minute; 20 per hour",
+    #: Where session records live: "database" (the app's own, table ``bastion_session``) or a
+    #: ``redis://`` URL. Every app instance must use the same store, so that ending a session
+    #: anywhere ends it everywhere.
+    "BASTION_SESSION_STORE": "database",
+    #: Prefix of every Redis key of the session store, for several apps on one Redis.
+    "BASTION_SESSION_REDIS_PREFIX": "bastion:",
+    #: A session unused for this long ends (not a remembered one); a timedelta or seconds.
+    "BASTION_SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+    #: A session ends this long after login, however active (remembered sessions last
+    #: ``REMEMBER_COOKIE_DURATION``); a timedelta or seconds.
+    "BASTION_SESSION_LIFETIME": timedelta(hours=12),
+    #: How often a session's last activity is written to the store, at most; a timedelta or
+    #: seconds. Shorter is more precise idle expiry, at one write per request at worst.
+    "BASTION_SESSION_TOUCH_INTERVAL": timedelta(seconds=60),
+    #: Outgoing mail (password reset, email confirmation): "smtp", "file" (``.eml`` files) or
+    #: "console" (logged at INFO, reset links included: development only, its default there).
+    #: None, the production default, sends no mail.
+    "BASTION_MAIL_BACKEND": None,
+    #: The From address, such as ``"Notes <no-reply@example.org>"``; required for "smtp".
+    "BASTION_MAIL_SENDER": None,
+    #: Folder of the "file" backend (created 0700, files 0600); None is the instance's ``mail/``.
+    "BASTION_MAIL_FILE_DIR": None,
+    #: SMTP server host name; required for "smtp".
+    "BASTION_MAIL_SERVER": None,
+    #: SMTP server port: 587 for STARTTLS, 465 for "ssl".
+    "BASTION_MAIL_PORT": 587,
+    #: "starttls" or "ssl" (implicit TLS), both verifying the server's certificate, or "none"
+    #: (clear text; credentials are then refused unless the server is this machine).
+    "BASTION_MAIL_SECURITY": "starttls",
+    #: SMTP login name; None sends without logging in. Set together with the password.
+    "BASTION_MAIL_USERNAME": None,
+    #: SMTP password; keep it in the environment (FLASK_BASTION_MAIL_PASSWORD), not in code.
+    "BASTION_MAIL_PASSWORD": None,
+    #: Seconds to wait for the SMTP server before the send fails.
+    "BASTION_MAIL_TIMEOUT": 10,
+    #: PEM file of a private CA that signed the SMTP server's certificate; None trusts the
+    #: system's CAs.
+    "BASTION_MAIL_CA_FILE": None,
 }
 
 LIBRARY_DEFAULTS: Final[dict[str, Any]] = {
@@ -116,6 +154,7 @@ PRODUCTION_DEFAULTS: Final[dict[str, Any]] = {
 DEVELOPMENT_DEFAULTS: Final[dict[str, Any]] = {
     "BASTION_FORCE_HTTPS": False,
     "BASTION_HSTS_MAX_AGE": 0,
+    "BASTION_MAIL_BACKEND": "console",
     "SESSION_COOKIE_NAME": "bastion_session",
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_NAME": "bastion_remember_token",

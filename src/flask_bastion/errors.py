@@ -13,7 +13,7 @@ from typing import Final
 
 from flask import Flask, Response, current_app, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import ClientDisconnected, HTTPException, InternalServerError
 
 from flask_bastion.config import is_development
 from flask_bastion.exceptions import ClientFacingError
@@ -94,7 +94,24 @@ def error_response(code: int, title: str, message: str, incident: str | None = N
         response = Response(_render_page(code, title, message, incident), mimetype="text/html")
     response.status_code = code
     _start_no_session()
+    if code != 413:
+        _drain_request_body()
     return response
+
+
+def _drain_request_body() -> None:
+    """Read the rest of the request body before answering an error.
+
+    A request can be refused before its body was read (a CSRF failure on a large upload). If
+    the server then closed the connection with unread data, the kernel would reset it, and a
+    proxy still sending the body could lose the answer and show its own 502 page instead.
+    The body is bounded by ``MAX_CONTENT_LENGTH``; a 413 is never drained.
+    """
+    try:
+        while request.stream.read(64 * 1024):
+            pass
+    except (OSError, ClientDisconnected):
+        pass
 
 
 def _start_no_session() -> None:

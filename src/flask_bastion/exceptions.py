@@ -25,6 +25,12 @@ class UnsafeConfigurationError(ConfigurationError):
     """
 
 
+class MailDeliveryError(BastionError):
+    """The mail server could not be reached, refused the login or the message, or its TLS
+    certificate did not verify. The message names the server and never the password.
+    """
+
+
 class InvalidPassword(BastionError):
     """The password does not match the stored hash, or there is no such account.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask
@@ -16,6 +16,7 @@ from flask_bastion import (
     headers,
     inputs,
     limits,
+    mail,
     sanitize,
     secret_key,
     transport,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from flask_wtf.csrf import CSRFProtect
 
     from flask_bastion.auth.store import UserStore
+    from flask_bastion.sessions import SessionManager
 
 EXTENSION_KEY = "bastion"
 
@@ -49,10 +51,11 @@ class BastionState:
     limiter: Limiter
     hasher: PasswordHasher
     password_policy: PasswordPolicy
+    mailer: mail.Mailer
     login_manager: LoginManager | None = None
     principal: Principal | None = None
     users: UserStore | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    sessions: SessionManager | None = None
 
 
 class Bastion:
@@ -98,6 +101,7 @@ class Bastion:
             limiter=limits.init_limits(app),
             hasher=PasswordHasher(profile_named(app.config["BASTION_PASSWORD_HASHING"])),
             password_policy=PasswordPolicy.from_config(app.config),
+            mailer=mail.init_mail(app),
         )
         app.extensions[EXTENSION_KEY] = state
         app.register_blueprint(Blueprint("bastion", __name__, template_folder="templates"))
@@ -115,9 +119,11 @@ class Bastion:
         """Users, roles, login and the auth views: only with a database to keep them in."""
         from flask_bastion.auth import init_auth
         from flask_bastion.auth.store import UserStore
+        from flask_bastion.sessions import init_sessions
 
         state.users = UserStore(db, models)
-        state.login_manager = init_auth(app, state, state.users)
+        state.sessions = init_sessions(app, db, models.sessions)
+        state.login_manager = init_auth(app, state, state.users, state.sessions)
         state.principal = authz.init_authz(app, state)
 
     def _models(self) -> Any:

@@ -16,6 +16,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flask_bastion.exceptions import ConfigurationError
+
 #: Key under which the models are kept in the database metadata's ``info``, so one database
 #: object gets one set of models however many times the extension is created.
 MODELS_KEY = "flask_bastion_models"
@@ -29,6 +31,7 @@ class Models:
     User: Any
     Role: Any
     user_roles: Table
+    sessions: Table
 
 
 def utcnow() -> datetime:
@@ -88,7 +91,48 @@ def _build(db: SQLAlchemy) -> Models:
             """Whether the user holds the role called ``name``."""
             return name in self.role_names
 
+        #: The token of the session this object was loaded for (not a column).
+        session_token = None
+
+        def get_id(self) -> str:
+            """The session token Flask-Login keeps in the cookies, never the user's id.
+
+            With the id, a copied cookie would stay valid until the signing key changes;
+            with the token, it is valid only while its server-side record lives.
+            """
+            token: str | None = self.session_token
+            if not token:
+                raise ConfigurationError(
+                    "Log users in with flask_bastion.log_in(user), which opens a revocable "
+                    "session, rather than flask_login.login_user."
+                )
+            return token
+
+        # Identity like any ORM object: Flask-Login's equality compares get_id(), which here
+        # is a session token, not the user.
+        __eq__ = object.__eq__
+        __ne__ = object.__ne__
+        __hash__ = object.__hash__
+
         def __repr__(self) -> str:
             return f"<User {self.id}>"
 
-    return Models(User=User, Role=Role, user_roles=user_roles)
+    sessions = Table(
+        "bastion_session",
+        db.metadata,
+        Column("key", String(64), primary_key=True),
+        Column("public_id", String(16), nullable=False),
+        Column(
+            "user_id",
+            ForeignKey("bastion_user.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("remember", Boolean, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("last_seen_at", DateTime(timezone=True), nullable=False),
+        Column("expires_at", DateTime(timezone=True), nullable=False),
+        Column("ip", String(45), nullable=False),
+        Column("user_agent", String(255), nullable=False),
+    )
+    return Models(User=User, Role=Role, user_roles=user_roles, sessions=sessions)

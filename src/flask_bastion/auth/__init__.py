@@ -9,15 +9,19 @@ from flask_login import LoginManager
 from werkzeug.wrappers import Response
 
 from flask_bastion.errors import wants_json
+from flask_bastion.sessions import load_user
 
 if TYPE_CHECKING:
     from flask_bastion.auth.store import UserStore
     from flask_bastion.extension import BastionState
+    from flask_bastion.sessions import SessionManager
 
 LOGIN_ENDPOINT = "bastion_auth.login"
 
 
-def init_auth(app: Flask, state: BastionState, users: UserStore) -> LoginManager:
+def init_auth(
+    app: Flask, state: BastionState, users: UserStore, sessions: SessionManager
+) -> LoginManager:
     """Set up Flask-Login with strong session protection and register the auth views."""
     from flask_bastion.auth.views import create_blueprint
 
@@ -26,7 +30,7 @@ def init_auth(app: Flask, state: BastionState, users: UserStore) -> LoginManager
     manager.login_view = LOGIN_ENDPOINT
     manager.login_message = "Log in to see this page."
     manager.login_message_category = "info"
-    manager.user_loader(lambda user_id: users.get(_as_int(user_id)))
+    manager.user_loader(lambda token: load_user(sessions, users, token))
     manager.unauthorized_handler(send_to_login)
     app.register_blueprint(
         create_blueprint(state, users, app.config["BASTION_REGISTRATION"]),
@@ -44,11 +48,3 @@ def send_to_login() -> Response:
         abort(401)
     next_path = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for(LOGIN_ENDPOINT, next=next_path))
-
-
-def _as_int(user_id: str) -> int:
-    """The user id from the session; a tampered, non-numeric one is simply no user."""
-    try:
-        return int(user_id)
-    except ValueError:
-        return -1

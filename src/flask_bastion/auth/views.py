@@ -16,9 +16,8 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -26,6 +25,7 @@ from flask_bastion.auth.forms import INVALID_CREDENTIALS, LoginForm, RegisterFor
 from flask_bastion.auth.redirects import safe_next_url
 from flask_bastion.exceptions import InvalidPassword
 from flask_bastion.limits import limit_password_form
+from flask_bastion.sessions import log_in, log_out
 
 if TYPE_CHECKING:
     from flask_bastion.auth.store import UserStore
@@ -48,7 +48,7 @@ def create_blueprint(state: BastionState, users: UserStore, registration: bool) 
         if form.validate_on_submit():
             user = authenticate(state, users, form.email.data or "", form.password.data or "")
             if user is not None:
-                start_session(user, remember=bool(form.remember.data))
+                log_in(user, remember=bool(form.remember.data))
                 return redirect(_after_login())
             form.form_errors.append(INVALID_CREDENTIALS)
         status = 400 if request.method == "POST" else 200
@@ -56,8 +56,7 @@ def create_blueprint(state: BastionState, users: UserStore, registration: bool) 
 
     @bp.route("/logout", methods=["POST"])
     def logout() -> Response:
-        logout_user()
-        session.clear()
+        log_out(current_user)
         flash("You have been logged out.", "info")
         return redirect(current_app.config["BASTION_POST_LOGOUT_URL"])
 
@@ -70,7 +69,7 @@ def create_blueprint(state: BastionState, users: UserStore, registration: bool) 
             if form.validate_on_submit():
                 user = create_account(state, users, form.email.data or "", form.password.data)
                 if user is not None:
-                    start_session(user, remember=False)
+                    log_in(user)
                     flash("Welcome! Your account is ready.", "success")
                     return redirect(current_app.config["BASTION_POST_LOGIN_URL"])
                 form.email.errors = [*form.email.errors, "An account with this email exists."]
@@ -112,17 +111,6 @@ def create_account(state: BastionState, users: UserStore, email: str, password: 
         users.db.session.rollback()
         return None
     return user
-
-
-def start_session(user: Any, remember: bool) -> None:
-    """Log ``user`` in on a brand-new session, so no pre-login session value survives.
-
-    Whatever an attacker managed to plant in the visitor's session before login (session
-    fixation) is discarded, and the CSRF token changes with it.
-    """
-    session.clear()
-    login_user(user, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
-    security_log.info("User %s logged in.", user.id)
 
 
 def _after_login() -> str:

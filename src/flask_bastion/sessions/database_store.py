@@ -1,0 +1,78 @@
+"""Session records in the app's own database, in the ``bastion_session`` table.
+
+Every statement runs on its own connection and commits at once, independently of the
+request's ORM session: ending a session must stick even if the request later fails, and a
+lookup must never commit the app's half-done work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Engine, RowMapping
+
+from flask_bastion.sessions.records import SessionRecord
+
+
+class DatabaseSessionStore:
+    """Sessions as rows of ``bastion_session``, looked up by primary key."""
+
+    def __init__(self, db: Any, table: Table) -> None:
+        self.db = db
+        self.table = table
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = self.db.engine
+        return engine
+
+    def add(self, record: SessionRecord) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(insert(self.table).values(**asdict(record)))
+
+    def get(self, key: str) -> SessionRecord | None:
+        with self.engine.connect() as connection:
+            row = (
+                connection.execute(select(self.table).where(self.table.c.key == key))
+                .mappings()
+                .first()
+            )
+        return None if row is None else _record(row)
+
+    def touch(self, key: str, now: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(self.table).where(self.table.c.key == key).values(last_seen_at=now)
+            )
+
+    def delete(self, key: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(self.table).where(self.table.c.key == key))
+
+    def for_user(self, user_id: int) -> list[SessionRecord]:
+        query = (
+            select(self.table)
+            .where(self.table.c.user_id == user_id)
+            .order_by(self.table.c.last_seen_at.desc())
+        )
+        with self.engine.connect() as connection:
+            return [_record(row) for row in connection.execute(query).mappings()]
+
+    def delete_for_user(self, user_id: int, keep: str | None = None) -> int:
+        statement = delete(self.table).where(self.table.c.user_id == user_id)
+        if keep is not None:
+            statement = statement.where(self.table.c.key != keep)
+        with self.engine.begin() as connection:
+            return int(connection.execute(statement).rowcount)
+
+
+def _record(row: RowMapping) -> SessionRecord:
+    """A record from a row; SQLite returns naive datetimes, which are UTC here."""
+    values = {field.name: row[field.name] for field in fields(SessionRecord)}
+    for name, value in values.items():
+        if isinstance(value, datetime) and value.tzinfo is None:
+            values[name] = value.replace(tzinfo=UTC)
+    return SessionRecord(**values)

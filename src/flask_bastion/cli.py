@@ -15,12 +15,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from flask_bastion.auth.store import UserStore
+from flask_bastion.check.command import check_command
 
 bastion_cli = AppGroup("bastion", help="Flask-Bastion: users, roles and security checks.")
 users_cli = AppGroup("users", help="Create and list user accounts.")
 roles_cli = AppGroup("roles", help="Grant and remove roles.")
 bastion_cli.add_command(users_cli)
 bastion_cli.add_command(roles_cli)
+bastion_cli.add_command(check_command)
 
 
 def init_cli(app: Flask) -> None:

@@ -21,7 +21,7 @@ from flask_bastion import (
     secret_key,
     transport,
 )
-from flask_bastion.checks import refuse_unsafe_start
+from flask_bastion.check import refuse_unsafe_start
 from flask_bastion.exceptions import ConfigurationError
 from flask_bastion.password_policy import PasswordPolicy
 from flask_bastion.passwords import PasswordHasher, profile_named

@@ -1,4 +1,4 @@
-"""Tests for flask_bastion.checks: which findings stop a production start, and which warn."""
+"""Tests for flask_bastion.check: which findings stop a production start, and which warn."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 
 from flask_bastion import Bastion
-from flask_bastion.checks import Severity, refuse_unsafe_start, run_checks
-from flask_bastion.checks import settings as checks
+from flask_bastion.check import Severity, refuse_unsafe_start, run_checks
+from flask_bastion.check import settings as checks
 from flask_bastion.config import apply_defaults
 from flask_bastion.exceptions import UnsafeConfigurationError
 from flask_bastion.secret_key import generate_key

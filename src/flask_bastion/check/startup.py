@@ -1,19 +1,12 @@
-"""Checks that find unsafe settings, shared by the production start and the audit command.
-
-One registry is the single source of truth for "unsafe": a production start runs the checks
-and refuses when any finding is critical; ``flask bastion check`` reports all of them.
-"""
+"""The production start refuses what the audit calls critical: one registry decides both."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from flask_bastion.checks import settings as settings
-from flask_bastion.checks.registry import Finding, Severity, register, run_checks
+from flask_bastion.check.registry import SETTINGS, Severity, run_checks
 from flask_bastion.config import is_development
 from flask_bastion.exceptions import UnsafeConfigurationError
-
-__all__ = ["Finding", "Severity", "refuse_unsafe_start", "register", "run_checks"]
 
 
 def refuse_unsafe_start(app: Flask) -> None:
@@ -22,7 +15,7 @@ def refuse_unsafe_start(app: Flask) -> None:
     Lesser findings are logged as warnings; development mode logs everything and refuses
     nothing, since it only serves this machine.
     """
-    findings = run_checks(app)
+    findings = run_checks(app, [SETTINGS])
     for finding in findings:
         app.logger.warning("%s", finding)
     critical = [f for f in findings if f.severity is Severity.CRITICAL]

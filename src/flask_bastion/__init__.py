@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_bastion.authz import (
     current_identity,
     has_permission,
+    login_required,
     permission_required,
     roles_required,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "current_identity",
     "escape_like",
     "has_permission",
+    "login_required",
     "permission_required",
     "render_markdown",
     "roles_required",

@@ -54,6 +54,11 @@ def has_permission(permission: Permission) -> bool:
     return bool(permission.allows(current_identity()))
 
 
+def login_required(view: View) -> View:
+    """Guard a view: the user must be logged in (Flask-Login's, typed and with our 401/redirect)."""
+    return _guard(lambda: True)(view)
+
+
 def roles_required(*roles: str) -> Callable[[View], View]:
     """Guard a view: the user must be logged in and hold every one of ``roles``."""
     needed = [Permission(RoleNeed(role)) for role in roles]

@@ -101,6 +101,12 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     #: How often a session's last activity is written to the store, at most; a timedelta or
     #: seconds. Shorter is more precise idle expiry, at one write per request at worst.
     "BASTION_SESSION_TOUCH_INTERVAL": timedelta(seconds=60),
+    #: How long a login or a password confirmation counts as "fresh": sensitive actions
+    #: (changing the password or email, two-factor settings) ask for the password again after
+    #: it; a timedelta or seconds.
+    "BASTION_FRESH_LOGIN_WINDOW": timedelta(minutes=10),
+    #: URL prefix of the account pages (sessions, password, two-factor, activity).
+    "BASTION_ACCOUNT_URL_PREFIX": "/account",
     #: Outgoing mail (password reset, email confirmation): "smtp", "file" (``.eml`` files) or
     #: "console" (logged at INFO, reset links included: development only, its default there).
     #: None, the production default, sends no mail.

@@ -117,6 +117,7 @@ class Bastion:
     @staticmethod
     def _init_accounts(app: Flask, state: BastionState, db: SQLAlchemy, models: Any) -> None:
         """Users, roles, login and the auth views: only with a database to keep them in."""
+        from flask_bastion.account import Accounts, init_account
         from flask_bastion.auth import init_auth
         from flask_bastion.auth.store import UserStore
         from flask_bastion.sessions import init_sessions
@@ -124,6 +125,7 @@ class Bastion:
         state.users = UserStore(db, models)
         state.sessions = init_sessions(app, db, models.sessions)
         state.login_manager = init_auth(app, state, state.users, state.sessions)
+        init_account(app, Accounts(state, state.users, state.sessions))
         state.principal = authz.init_authz(app, state)
 
     def _models(self) -> Any:

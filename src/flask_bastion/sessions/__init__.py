@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, session
 from flask_login import login_user, logout_user
+from werkzeug.local import LocalProxy
 
 from flask_bastion.config import setting
 from flask_bastion.exceptions import ConfigurationError
@@ -22,7 +23,19 @@ from flask_bastion.sessions.store import SessionStore
 if TYPE_CHECKING:
     from flask_bastion.auth.store import UserStore
 
-__all__ = ["SessionManager", "SessionRecord", "init_sessions", "log_in", "log_out"]
+__all__ = [
+    "SessionManager",
+    "SessionRecord",
+    "init_sessions",
+    "is_fresh",
+    "log_in",
+    "log_out",
+    "mark_fresh",
+    "renew",
+]
+
+#: Session key holding when the user last proved who they are (a POSIX timestamp).
+FRESH_KEY = "_bastion_fresh_at"
 
 
 def init_sessions(app: Flask, db: Any, table: Any) -> SessionManager:
@@ -60,6 +73,40 @@ def log_in(user: Any, *, remember: bool = False) -> None:
     session.clear()
     user.session_token = manager.start(user.id, remember=remember)
     login_user(user, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
+    mark_fresh()
+
+
+def renew(user: Any) -> None:
+    """Move the logged-in ``user`` to a new session token, as at a change of privilege.
+
+    A token that was exposed before the change (say, before the user confirmed their password)
+    does not carry the new privilege: it ends here.
+    """
+    manager: SessionManager = current_app.extensions["bastion"].sessions
+    if isinstance(user, LocalProxy):  # current_user: Flask-Login must keep the real object
+        user = user._get_current_object()
+    old = user.session_token
+    record = manager.resolve(old)
+    remember = bool(record and record.remember)
+    user.session_token = manager.rotate(old, user.id)
+    login_user(user, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
+    mark_fresh()
+
+
+def mark_fresh() -> None:
+    """Record that the user has just proved who they are (password, or second factor)."""
+    manager: SessionManager = current_app.extensions["bastion"].sessions
+    session[FRESH_KEY] = manager.clock().timestamp()
+
+
+def is_fresh() -> bool:
+    """Whether the user proved who they are within ``BASTION_FRESH_LOGIN_WINDOW``."""
+    manager: SessionManager = current_app.extensions["bastion"].sessions
+    proved_at = session.get(FRESH_KEY)
+    if not isinstance(proved_at, int | float):
+        return False
+    window = duration(current_app, "BASTION_FRESH_LOGIN_WINDOW").total_seconds()
+    return manager.clock().timestamp() - proved_at < window
 
 
 def log_out(user: Any) -> None:

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint system-deps services clean
+.PHONY: run test lint bench system-deps services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## bench: Bastion's protections against bare Flask and its peers (BENCH_QUICK=1: smoke run)
+bench:
+	@bench/run.sh
 
 system-deps:
 	@scripts/install-system-deps.sh

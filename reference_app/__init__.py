@@ -20,6 +20,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         BASTION_REGISTRATION=True,
+        BASTION_TWO_FACTOR_REQUIRED_ROLES=["admin"],
         DATABASE_URL=f"sqlite:///{Path(app.instance_path) / 'notes.db'}",
     )
     app.config.from_prefixed_env()

@@ -6,6 +6,8 @@ port="${1:-8000}"
 bin=.venv/bin
 export FLASK_APP=reference_app
 export FLASK_BASTION_MODE="${FLASK_BASTION_MODE:-development}"
+# Links in mail (reset, confirmation) point here; the console mail backend logs them.
+export FLASK_BASTION_EXTERNAL_URL="${FLASK_BASTION_EXTERNAL_URL:-http://127.0.0.1:${port}}"
 
 "$bin/flask" db upgrade >/dev/null
 cat <<MSG

@@ -21,6 +21,8 @@ from tests.support.client import BrowserClient
 from tests.support.services import POSTGRES_URL, require_postgres, throwaway_database
 
 BACKENDS = ["sqlite", "postgresql"]
+#: Shared fixtures kept beside their helpers: ``smtp_server`` (a real SMTP server on loopback).
+pytest_plugins = ["tests.support.mailbox"]
 
 
 def app_settings(tmp_path: Any, database_url: str, **overrides: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from flask_bastion.authz import (
     has_permission,
     login_required,
     permission_required,
+    public,
     roles_required,
 )
 from flask_bastion.csrf import exempt as csrf_exempt
@@ -36,6 +37,7 @@ __all__ = [
     "has_permission",
     "login_required",
     "permission_required",
+    "public",
     "render_markdown",
     "roles_required",
     "sanitize_html",

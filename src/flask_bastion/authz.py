@@ -54,6 +54,20 @@ def has_permission(permission: Permission) -> bool:
     return bool(permission.allows(current_identity()))
 
 
+#: Attribute that marks a view as meant for anonymous visitors (set by :func:`public`).
+PUBLIC_MARK = "_bastion_public"
+
+
+def public(view: View) -> View:
+    """Mark a view as meant for anonymous visitors (a login step, a reset link).
+
+    It changes nothing at run time; it records the intent, so that the audit does not list the
+    view as an unguarded endpoint for review.
+    """
+    setattr(view, PUBLIC_MARK, True)
+    return view
+
+
 def login_required(view: View) -> View:
     """Guard a view: the user must be logged in (Flask-Login's, typed and with our 401/redirect)."""
     return _guard(lambda: True)(view)

@@ -14,6 +14,7 @@ import email_validator
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from flask_bastion.audit import events, record_event
 from flask_bastion.auth.store import UserStore
 from flask_bastion.check.command import check_command
 
@@ -51,6 +52,8 @@ def create_user(email: str, roles: tuple[str, ...], password_stdin: bool) -> Non
         raise click.ClickException("Password rejected: " + " ".join(problems))
     user = users.create_user(email, state.hasher.hash(password), roles)
     users.db.session.commit()
+    for role in sorted(set(roles)):
+        record_event(events.ROLE_GRANTED, user_id=user.id, role=role, via="cli")
     granted = f" with roles {', '.join(sorted(roles))}" if roles else ""
     click.echo(f"Created user {user.email} (id {user.id}){granted}.")
 
@@ -65,6 +68,17 @@ def list_users() -> None:
         click.echo(f"{user.id}\t{user.email}\t{state}\t{roles}")
 
 
+@users_cli.command("unlock")
+@click.argument("email")
+def unlock_user(email: str) -> None:
+    """Lift the login lock and delays on EMAIL (also works for an address with no account)."""
+    state, users = _state_and_users()
+    state.throttle.clear(email)
+    user = users.find_by_email(email)
+    record_event(events.ACCOUNT_UNLOCKED, user_id=None if user is None else user.id, via="cli")
+    click.echo(f"Login attempts on {email} are no longer delayed or locked.")
+
+
 @roles_cli.command("grant")
 @click.argument("email")
 @click.argument("role")
@@ -74,6 +88,8 @@ def grant_role(email: str, role: str) -> None:
     user = _existing_user(users, email)
     changed = users.grant(user, role)
     users.db.session.commit()
+    if changed:
+        record_event(events.ROLE_GRANTED, user_id=user.id, role=role, via="cli")
     click.echo(f"Granted {role} to {user.email}." if changed else f"{user.email} had {role}.")
 
 
@@ -86,6 +102,8 @@ def revoke_role(email: str, role: str) -> None:
     user = _existing_user(users, email)
     changed = users.revoke(user, role)
     users.db.session.commit()
+    if changed:
+        record_event(events.ROLE_REVOKED, user_id=user.id, role=role, via="cli")
     click.echo(f"Removed {role} from {user.email}." if changed else f"{user.email} lacked {role}.")
 
 

@@ -87,6 +87,15 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     "BASTION_LOGIN_ACCOUNT_LIMIT": "5 per minute; 50 per day",
     #: Limits on the registration form and other password endpoints, per client IP.
     "BASTION_REGISTER_LIMIT": "5 per minute; 20 per hour",
+    #: Failed logins on one account (from any IP) before each further attempt must wait,
+    #: 1, 2, 4 ... seconds. Counted for unknown emails too, so answers reveal no account.
+    "BASTION_LOGIN_DELAY_AFTER": 3,
+    #: The longest wait between attempts on one account; a timedelta or seconds.
+    "BASTION_LOGIN_MAX_DELAY": timedelta(seconds=60),
+    #: Failed logins on one account that lock it for ``BASTION_LOCKOUT_DURATION``.
+    "BASTION_LOCKOUT_AFTER": 10,
+    #: How long a lock lasts; a password reset or an admin lifts it sooner; timedelta or seconds.
+    "BASTION_LOCKOUT_DURATION": timedelta(minutes=15),
     #: Where session records live: "database" (the app's own, table ``bastion_session``) or a
     #: ``redis://`` URL. Every app instance must use the same store, so that ending a session
     #: anywhere ends it everywhere.
@@ -105,8 +114,17 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     #: (changing the password or email, two-factor settings) ask for the password again after
     #: it; a timedelta or seconds.
     "BASTION_FRESH_LOGIN_WINDOW": timedelta(minutes=10),
+    #: Limits on the second login step (a TOTP or recovery code), counted per client IP and,
+    #: separately, per account: six digits must not be guessable by trying them all.
+    "BASTION_TWO_FACTOR_LIMIT": "5 per minute; 20 per hour",
+    #: Roles whose holders must turn two-factor on: until they do, every page sends them to
+    #: the enrolment page (``["admin"]`` for example).
+    "BASTION_TWO_FACTOR_REQUIRED_ROLES": [],
     #: URL prefix of the account pages (sessions, password, two-factor, activity).
     "BASTION_ACCOUNT_URL_PREFIX": "/account",
+    #: URL prefix of the admin pages Flask-Bastion adds (the audit log at ``<prefix>/audit``,
+    #: for users with the ``admin`` role).
+    "BASTION_ADMIN_URL_PREFIX": "/admin",
     #: Outgoing mail (password reset, email confirmation): "smtp", "file" (``.eml`` files) or
     #: "console" (logged at INFO, reset links included: development only, its default there).
     #: None, the production default, sends no mail.
@@ -131,6 +149,28 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     #: PEM file of a private CA that signed the SMTP server's certificate; None trusts the
     #: system's CAs.
     "BASTION_MAIL_CA_FILE": None,
+    #: The address users reach the app at, such as "https://notes.example.org": links in mail
+    #: (password reset, email confirmation) are built from it, never from the request's Host
+    #: header, which an attacker sets. Required in production when mail is on; development
+    #: defaults to "http://127.0.0.1:8000".
+    "BASTION_EXTERNAL_URL": None,
+    #: Offer "forgot your password" (``/reset``), by a link sent in mail; without mail the
+    #: page says it is not available.
+    "BASTION_PASSWORD_RESET": True,
+    #: How long a password-reset link works; a timedelta or seconds. It also dies once used
+    #: or once the password changes.
+    "BASTION_RESET_TOKEN_MAX_AGE": timedelta(minutes=30),
+    #: Limits on the password-reset forms, per client IP.
+    "BASTION_RESET_LIMIT": "5 per minute; 20 per hour",
+    #: Limits on reset requests per email address, whatever the IP (mail bombing a victim).
+    "BASTION_RESET_ACCOUNT_LIMIT": "5 per hour; 20 per day",
+    #: New accounts must confirm their address by a mailed link before they can log in; then
+    #: registering a taken address answers like a new one (the owner gets a mail instead), so
+    #: the form reveals no account. None (the default) turns it on whenever mail is on; True
+    #: without mail stops the start.
+    "BASTION_CONFIRM_EMAIL": None,
+    #: How long an email-confirmation link works; a timedelta or seconds.
+    "BASTION_CONFIRM_TOKEN_MAX_AGE": timedelta(hours=24),
 }
 
 LIBRARY_DEFAULTS: Final[dict[str, Any]] = {
@@ -161,6 +201,7 @@ DEVELOPMENT_DEFAULTS: Final[dict[str, Any]] = {
     "BASTION_FORCE_HTTPS": False,
     "BASTION_HSTS_MAX_AGE": 0,
     "BASTION_MAIL_BACKEND": "console",
+    "BASTION_EXTERNAL_URL": "http://127.0.0.1:8000",
     "SESSION_COOKIE_NAME": "bastion_session",
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_NAME": "bastion_remember_token",

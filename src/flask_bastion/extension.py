@@ -23,6 +23,7 @@ from flask_bastion import (
 )
 from flask_bastion.check import refuse_unsafe_start
 from flask_bastion.exceptions import ConfigurationError
+from flask_bastion.lockout import LoginThrottle, init_lockout
 from flask_bastion.password_policy import PasswordPolicy
 from flask_bastion.passwords import PasswordHasher, profile_named
 
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
     from flask_wtf.csrf import CSRFProtect
 
+    from flask_bastion.audit import AuditLog
     from flask_bastion.auth.store import UserStore
+    from flask_bastion.recovery import Recovery
     from flask_bastion.sessions import SessionManager
 
 EXTENSION_KEY = "bastion"
@@ -52,10 +55,13 @@ class BastionState:
     hasher: PasswordHasher
     password_policy: PasswordPolicy
     mailer: mail.Mailer
+    throttle: LoginThrottle
     login_manager: LoginManager | None = None
     principal: Principal | None = None
     users: UserStore | None = None
     sessions: SessionManager | None = None
+    audit: AuditLog | None = None
+    recovery: Recovery | None = None
 
 
 class Bastion:
@@ -96,12 +102,14 @@ class Bastion:
         config.apply_defaults(app)
         secret_key.ensure_secret_key(app)
         refuse_unsafe_start(app)
+        limiter = limits.init_limits(app)
         state = BastionState(
             csrf=csrf.init_csrf(app),
-            limiter=limits.init_limits(app),
+            limiter=limiter,
             hasher=PasswordHasher(profile_named(app.config["BASTION_PASSWORD_HASHING"])),
             password_policy=PasswordPolicy.from_config(app.config),
             mailer=mail.init_mail(app),
+            throttle=init_lockout(app, limiter),
         )
         app.extensions[EXTENSION_KEY] = state
         app.register_blueprint(Blueprint("bastion", __name__, template_folder="templates"))
@@ -118,12 +126,14 @@ class Bastion:
     def _init_accounts(app: Flask, state: BastionState, db: SQLAlchemy, models: Any) -> None:
         """Users, roles, login and the auth views: only with a database to keep them in."""
         from flask_bastion.account import Accounts, init_account
+        from flask_bastion.audit.setup import init_audit
         from flask_bastion.auth import init_auth
         from flask_bastion.auth.store import UserStore
         from flask_bastion.sessions import init_sessions
 
         state.users = UserStore(db, models)
         state.sessions = init_sessions(app, db, models.sessions)
+        state.audit = init_audit(app, db, models)
         state.login_manager = init_auth(app, state, state.users, state.sessions)
         init_account(app, Accounts(state, state.users, state.sessions))
         state.principal = authz.init_authz(app, state)

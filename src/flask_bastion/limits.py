@@ -43,12 +43,16 @@ def init_limits(app: Flask) -> Limiter:
 
 
 def limit_password_form(
-    limiter: Limiter, ip_setting: str, account_setting: str | None = None
+    limiter: Limiter,
+    ip_setting: str,
+    account_setting: str | None = None,
+    account: Callable[[], str] | None = None,
 ) -> Callable[[View], View]:
     """A decorator limiting POSTs of a password form per IP and, optionally, per account.
 
     The per-account limit counts attempts on one email from any IP address, which is what
-    stops a password spray spread across a botnet.
+    stops a password spray spread across a botnet. ``account`` names the account another way
+    than the ``email`` field (the second login step knows it from the session).
     """
 
     def decorate(view: View) -> View:
@@ -58,7 +62,7 @@ def limit_password_form(
         if account_setting is not None:
             view = limiter.limit(
                 _from_config(account_setting),
-                key_func=account_key,
+                key_func=account or account_key,
                 methods=["POST"],
                 override_defaults=False,
                 scope="account",

@@ -67,7 +67,15 @@ class ConsoleBackend:
     """Logs the whole message at INFO; it puts reset links into the logs: development only."""
 
     def deliver(self, message: EmailMessage) -> None:
-        logger.info("Mail (console backend, not sent):\n%s", message.as_string())
+        """Log the headers and the decoded text, so a long link stays whole and clickable."""
+        headers = "\n".join(
+            f"{name}: {value}"
+            for name, value in message.items()
+            if not name.lower().startswith(("content-", "mime-"))
+        )
+        body = message.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
+        logger.info("Mail (console backend, not sent):\n%s\n\n%s", headers, text)
 
 
 @dataclass(frozen=True)
@@ -176,12 +184,28 @@ def init_mail(app: Flask) -> Mailer:
     if backend is None:
         return Mailer(DisabledBackend(), sender)
     if backend == "console":
+        _show_info_when_logging_is_unconfigured()
         return Mailer(ConsoleBackend(), sender)
     if backend == "file":
         return Mailer(_file_backend(app), sender)
     if backend == "smtp":
         return Mailer(_smtp_backend(app), sender)
     raise _invalid("BASTION_MAIL_BACKEND", backend, f"set one of {BACKENDS}, or None for no mail")
+
+
+def _show_info_when_logging_is_unconfigured() -> None:
+    """Let the console backend's messages reach stderr when the app configured no logging.
+
+    Python drops INFO records by default, so under a bare ``gunicorn`` (``make run``) the mail,
+    and the link it holds, would vanish. Like Flask's own ``default_handler``, this handler is
+    added only when neither the root logger nor ``flask_bastion.mail`` has one.
+    """
+    if logging.getLogger().handlers or logger.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in mail: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _sender(value: Any, *, required: bool) -> str:

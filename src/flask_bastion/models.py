@@ -13,10 +13,12 @@ from typing import Any
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flask_bastion.audit.table import define_table as define_audit_table
 from flask_bastion.exceptions import ConfigurationError
+from flask_bastion.two_factor.table import define_table as define_recovery_code_table
 
 #: Key under which the models are kept in the database metadata's ``info``, so one database
 #: object gets one set of models however many times the extension is created.
@@ -32,6 +34,8 @@ class Models:
     Role: Any
     user_roles: Table
     sessions: Table
+    security_events: Table
+    recovery_codes: Table
 
 
 def utcnow() -> datetime:
@@ -75,7 +79,21 @@ def _build(db: SQLAlchemy) -> Models:
         password_hash: Mapped[str] = mapped_column(String(255))
         active: Mapped[bool] = mapped_column(Boolean, default=True)
         created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-        roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+        #: When the owner proved they read mail at ``email`` (confirmation link or password
+        #: reset); None while unconfirmed. Users created by the CLI or an admin count as
+        #: confirmed from the start.
+        confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+        # Loaded when first used (a permission check, a template), not with every request's user.
+        roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="select")
+        #: The TOTP secret (base32), set at enrolment; never logged. Stored as is: it must be
+        #: read back to check codes, so it cannot be hashed.
+        totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+        #: When two-factor was turned on (the secret confirmed by a code); None while it is off.
+        totp_enabled_at: Mapped[datetime | None] = mapped_column(
+            DateTime(timezone=True), default=None
+        )
+        #: The time step of the last code accepted: a code of that step or earlier is refused.
+        totp_last_counter: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
         @property
         def is_active(self) -> bool:
@@ -135,4 +153,11 @@ def _build(db: SQLAlchemy) -> Models:
         Column("ip", String(45), nullable=False),
         Column("user_agent", String(255), nullable=False),
     )
-    return Models(User=User, Role=Role, user_roles=user_roles, sessions=sessions)
+    return Models(
+        User=User,
+        Role=Role,
+        user_roles=user_roles,
+        sessions=sessions,
+        security_events=define_audit_table(db.metadata),
+        recovery_codes=define_recovery_code_table(db.metadata),
+    )

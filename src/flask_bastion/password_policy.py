@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from zxcvbn import zxcvbn
-
 from flask_bastion.config import BASTION_DEFAULTS
 from flask_bastion.exceptions import ConfigurationError
 
@@ -66,6 +64,8 @@ class PasswordPolicy:
         if len(password) > self.max_length:
             return [f"Use at most {self.max_length} characters."]
         with _ZXCVBN_LOCK:
+            from zxcvbn import zxcvbn  # 14 MiB of word lists: loaded on the first check only
+
             result = zxcvbn(password, user_inputs=list(user_inputs), max_length=self.max_length)
         if result["score"] >= self.min_score:
             return []

@@ -9,12 +9,15 @@ schemes listed here. Either layer alone stops ``<script>``; both together also s
 
 from __future__ import annotations
 
-from typing import Final
+import functools
+from typing import TYPE_CHECKING, Final
 
 import nh3
 from flask import Flask
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS: Final = frozenset(
     {
@@ -26,7 +29,13 @@ ALLOWED_TAGS: Final = frozenset(
 ALLOWED_ATTRIBUTES: Final = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}}
 ALLOWED_URL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 
-_markdown = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The renderer, built on first use: a worker that renders no Markdown never loads it."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
 
 
 def sanitize_html(html: str) -> Markup:
@@ -43,7 +52,7 @@ def sanitize_html(html: str) -> Markup:
 
 def render_markdown(text: str) -> Markup:
     """Markdown to sanitised HTML, safe to put in a page as is."""
-    return sanitize_html(_markdown.render(text))
+    return sanitize_html(_markdown().render(text))
 
 
 def init_sanitize(app: Flask) -> None:

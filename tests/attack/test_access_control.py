@@ -16,6 +16,7 @@ from reference_app.extensions import db
 from reference_app.models import Note
 from tests.support.accounts import create_user, login
 from tests.support.client import csrf_token_in, form_token
+from tests.support.two_factor import login_admin
 
 SECRET_TITLE = "Alice secret plan"
 SECRET_BODY = "launch codes"
@@ -159,9 +160,8 @@ def test_non_admin_is_forbidden_from_admin_pages(mallory):
 
 def test_admin_lists_users(app, client):
     """An admin sees every account on the users page."""
-    create_user(app, "root@example.org", roles=("admin",))
     create_user(app, "alice@example.org")
-    login(client, "root@example.org")
+    login_admin(app, client, "root@example.org")
     response = client.get("/admin/users")
     assert response.status_code == 200
     assert "alice@example.org" in response.get_data(as_text=True)
@@ -169,8 +169,7 @@ def test_admin_lists_users(app, client):
 
 def test_revoked_admin_role_takes_effect_on_next_request(app, client):
     """Removing the admin role in the database denies the very next request (no stale right)."""
-    admin_id = create_user(app, "root@example.org", roles=("admin",))
-    login(client, "root@example.org")
+    admin_id = login_admin(app, client, "root@example.org")
     assert client.get("/admin/users").status_code == 200
     users = state_for(app).users
     assert users is not None

@@ -27,6 +27,8 @@ WRONG_PASSWORD = "not-the-right-password-at-all"
 NO_LOGIN_LIMITS = {
     "BASTION_LOGIN_LIMIT": "1000 per minute",
     "BASTION_LOGIN_ACCOUNT_LIMIT": "1000 per minute",
+    "BASTION_LOGIN_DELAY_AFTER": 1000,
+    "BASTION_LOCKOUT_AFTER": 1000,
 }
 
 

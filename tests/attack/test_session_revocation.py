@@ -172,3 +172,17 @@ def test_revocation_is_seen_by_a_second_app_instance(
     assert is_logged_in(replay(second, stolen))
     victim.post("/logout", data={"csrf_token": form_token(victim, "/notes")})
     assert not is_logged_in(replay(second, stolen))
+
+
+def test_ended_sessions_are_deleted_at_the_next_login(victim_app: Flask) -> None:
+    """Idle and expired records go at the user's next login: the store does not grow forever."""
+    logged_in_client(victim_app)
+    logged_in_client(victim_app, remember=True)
+    move_clock(victim_app, timedelta(hours=1))  # the first idles out; the remembered one lives
+    logged_in_client(victim_app)
+    manager = state_for(victim_app).sessions
+    assert manager is not None
+    with victim_app.app_context():
+        user = state_for(victim_app).users.find_by_email(EMAIL)  # type: ignore[union-attr]
+        stored = manager.store.for_user(user.id)
+    assert sorted(record.remember for record in stored) == [False, True]

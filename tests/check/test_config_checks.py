@@ -188,6 +188,13 @@ class TestUnsafeEndpoints:
         app.register_blueprint(bp)
         assert found(wiring.check_unsafe_endpoints, app) == []
 
+    def test_view_marked_public_passes(self) -> None:
+        from flask_bastion import public
+
+        app = bare(post=False)
+        app.add_url_rule("/hook", "hook", public(lambda: ""), methods=["POST"])
+        assert found(wiring.check_unsafe_endpoints, app) == []
+
     def test_get_only_app_is_not_applicable(self) -> None:
         assert found(wiring.check_unsafe_endpoints, bare(post=False)) == []
 

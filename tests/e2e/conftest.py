@@ -89,6 +89,8 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
             "BASTION_PASSWORD_HASHING": "fast-insecure-for-tests",
             "RATELIMIT_STORAGE_URI": "memory://",
+            # The journeys register and log in at once; confirmation has its attack tests.
+            "BASTION_CONFIRM_EMAIL": False,
         }
     )
     with app.app_context():

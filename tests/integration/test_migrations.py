@@ -35,3 +35,25 @@ def _empty_database() -> None:
     db.drop_all()
     with db.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+def test_existing_users_stay_able_to_log_in_after_the_confirmation_migration(
+    database_url: str,
+) -> None:
+    """Users stored before email confirmation existed are marked confirmed by the upgrade."""
+    app = create_app({"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        _empty_database()
+        upgrade(revision="f62b7a462ce0")  # the schema before confirmation
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO bastion_user (email, password_hash, active, created_at) "
+                "VALUES ('old@example.org', 'x', true, CURRENT_TIMESTAMP)"
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            confirmed = connection.exec_driver_sql(
+                "SELECT confirmed_at FROM bastion_user WHERE email = 'old@example.org'"
+            ).scalar()
+        db.engine.dispose()
+    assert confirmed is not None

@@ -30,9 +30,18 @@ class Accounts:
 
 def init_account(app: Flask, accounts: Accounts) -> None:
     """Register the account pages under ``BASTION_ACCOUNT_URL_PREFIX``."""
-    from flask_bastion.account import confirm, overview, password, session_list
+    from flask_bastion.account import (
+        activity,
+        confirm,
+        email_change,
+        overview,
+        password,
+        session_list,
+    )
+    from flask_bastion.two_factor import enrolment as two_factor
 
     bp = Blueprint(ENDPOINT_PREFIX, __name__)
-    for feature in (overview, confirm, session_list, password):
+    features = (overview, confirm, session_list, password, activity, two_factor)
+    for feature in (*features, email_change):
         feature.register(bp, accounts)
     app.register_blueprint(bp, url_prefix=app.config["BASTION_ACCOUNT_URL_PREFIX"])

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
+from flask_bastion.audit import events, record_event
 from flask_bastion.auth.redirects import safe_next_url
 from flask_bastion.authz import login_required
 from flask_bastion.exceptions import InvalidPassword
@@ -66,6 +67,7 @@ def register(bp: Blueprint, accounts: Accounts) -> None:
                 form.password.errors = ["That is not your password."]
             else:
                 renew(current_user)
+                record_event(events.FRESH_LOGIN_CONFIRMED, user_id=current_user.id)
                 fallback = url_for("bastion_account.overview")
                 return redirect(safe_next_url(request.args.get("next"), fallback))
         status = 400 if request.method == "POST" else 200

@@ -12,6 +12,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from flask_bastion.account.confirm import fresh_login_required
+from flask_bastion.audit import events, record_event
 from flask_bastion.sessions import renew
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def register(bp: Blueprint, accounts: Accounts) -> None:
         form = NewPasswordForm()
         if form.validate_on_submit():
             ended = change_password(accounts, current_user, form.password.data or "")
+            record_event(events.PASSWORD_CHANGED, user_id=current_user.id, sessions_ended=ended)
             flash(f"Password changed; {ended} other session(s) ended.", "success")
             return redirect(url_for("bastion_account.overview"))
         status = 400 if request.method == "POST" else 200

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from flask_bastion.audit import events, record_event
 from flask_bastion.authz import login_required
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def register(bp: Blueprint, accounts: Accounts) -> None:
     def end_session(public_id: str) -> Response:
         if not manager.end_by_public_id(current_user.id, public_id):
             abort(404)
+        record_event(events.SESSION_ENDED, user_id=current_user.id, session=public_id)
         flash("That session has ended.", "success")
         return redirect(url_for(SESSIONS_ENDPOINT))
 
@@ -42,5 +44,6 @@ def register(bp: Blueprint, accounts: Accounts) -> None:
     @login_required
     def end_other_sessions() -> Response:
         ended = manager.end_all(current_user.id, except_token=current_user.session_token)
+        record_event(events.SESSIONS_ENDED_OTHERS, user_id=current_user.id, count=ended)
         flash(f"{ended} other session(s) ended.", "success")
         return redirect(url_for(SESSIONS_ENDPOINT))

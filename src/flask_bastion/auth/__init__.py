@@ -24,6 +24,7 @@ def init_auth(
 ) -> LoginManager:
     """Set up Flask-Login with strong session protection and register the auth views."""
     from flask_bastion.auth.views import create_blueprint
+    from flask_bastion.recovery import init_recovery
 
     manager = LoginManager(app)
     manager.session_protection = "strong"
@@ -32,10 +33,9 @@ def init_auth(
     manager.login_message_category = "info"
     manager.user_loader(lambda token: load_user(sessions, users, token))
     manager.unauthorized_handler(send_to_login)
-    app.register_blueprint(
-        create_blueprint(state, users, app.config["BASTION_REGISTRATION"]),
-        url_prefix=app.config["BASTION_AUTH_URL_PREFIX"] or None,
-    )
+    bp = create_blueprint(state, users, app.config["BASTION_REGISTRATION"])
+    init_recovery(app, bp, state, users)  # /reset, /reset/<token>, /confirm-email/<token>
+    app.register_blueprint(bp, url_prefix=app.config["BASTION_AUTH_URL_PREFIX"] or None)
     return manager
 
 

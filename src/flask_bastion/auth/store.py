@@ -7,7 +7,7 @@ from typing import Any
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select
 
-from flask_bastion.models import Models
+from flask_bastion.models import Models, utcnow
 
 
 def normalize_email(email: str) -> str:
@@ -36,9 +36,20 @@ class UserStore:
         query = select(self.User).where(self.User.email == normalize_email(email))
         return self.db.session.scalar(query)
 
-    def create_user(self, email: str, password_hash: str, roles: tuple[str, ...] = ()) -> Any:
-        """Add a user with the given roles; the caller commits."""
+    def create_user(
+        self,
+        email: str,
+        password_hash: str,
+        roles: tuple[str, ...] = (),
+        *,
+        confirmed: bool = True,
+    ) -> Any:
+        """Add a user with the given roles; the caller commits.
+
+        ``confirmed=False`` leaves the address to be confirmed by a mailed link.
+        """
         user = self.User(email=normalize_email(email), password_hash=password_hash)
+        user.confirmed_at = utcnow() if confirmed else None
         user.roles = [self.find_or_create_role(name) for name in roles]
         self.db.session.add(user)
         return user

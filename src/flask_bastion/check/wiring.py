@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.exceptions import InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from flask_bastion.authz import PUBLIC_MARK
 from flask_bastion.check.http_rules import hsts_problem
 from flask_bastion.check.registry import WIRING, Finding, Severity, register
 
@@ -28,8 +29,11 @@ NO_500_HANDLER: Final = "BST-CFG-015"
 UNSAFE_ENDPOINT: Final = "BST-CFG-016"
 
 UNSAFE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: Views that anonymous visitors must reach to log in: not listed for review.
-AUTH_ENDPOINTS: Final = frozenset({"login", "logout", "register", "signup", "sign_up", "signin"})
+#: Views that anonymous visitors must reach to log in (or to get back in): not listed for review.
+AUTH_ENDPOINTS: Final = frozenset(
+    {"login", "logout", "register", "signup", "sign_up", "signin"}
+    | {"forgot_password", "reset_request", "reset_password", "confirm_email"}
+)
 LOGIN_WORDS: Final = ("login", "log_in", "signin", "sign_in", "authenticate")
 #: Code of these packages, found in a view's decorators, requires a logged-in user.
 AUTH_PACKAGES: Final = ("flask_login", "flask_security", "flask_bastion/authz", "flask_httpauth")
@@ -173,7 +177,7 @@ def check_error_handler(app: Flask) -> Iterator[Finding]:
 @register(WIRING)
 def check_unsafe_endpoints(app: Flask) -> Iterator[Finding]:
     for endpoint, view in sorted(unsafe_endpoints(app).items()):
-        public = endpoint.rsplit(".", 1)[-1] in AUTH_ENDPOINTS
+        public = endpoint.rsplit(".", 1)[-1] in AUTH_ENDPOINTS or getattr(view, PUBLIC_MARK, False)
         if not public and not _requires_login(app, endpoint, view):
             yield Finding(
                 UNSAFE_ENDPOINT,

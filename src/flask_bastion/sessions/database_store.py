@@ -11,7 +11,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine, RowMapping
 
 from flask_bastion.sessions.records import SessionRecord
@@ -67,6 +67,15 @@ class DatabaseSessionStore:
             statement = statement.where(self.table.c.key != keep)
         with self.engine.begin() as connection:
             return int(connection.execute(statement).rowcount)
+
+    def delete_dead(self, user_id: int, now: datetime, idle_since: datetime) -> None:
+        table = self.table
+        dead = or_(
+            table.c.expires_at <= now,
+            and_(table.c.remember.is_(False), table.c.last_seen_at <= idle_since),
+        )
+        with self.engine.begin() as connection:
+            connection.execute(delete(table).where(table.c.user_id == user_id, dead))
 
 
 def _record(row: RowMapping) -> SessionRecord:

@@ -119,6 +119,4 @@ class SessionManager:
 
     def _forget_dead(self, user_id: int, now: datetime) -> None:
         """Delete the user's ended sessions, so the store does not grow with every login."""
-        for record in self.store.for_user(user_id):
-            if not record.is_alive(now, self.idle_timeout):
-                self.store.delete(record.key)
+        self.store.delete_dead(user_id, now, now - self.idle_timeout)

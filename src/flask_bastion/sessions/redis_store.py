@@ -68,6 +68,12 @@ class RedisSessionStore:
         deleted, _ = pipe.execute()
         return int(deleted)
 
+    def delete_dead(self, user_id: int, now: datetime, idle_since: datetime) -> None:
+        # Redis deletes each record at its absolute lifetime by itself; only idle ones remain.
+        for record in self.for_user(user_id):
+            if not record.remember and record.last_seen_at <= idle_since:
+                self.delete(record.key)
+
 
 def _encode(record: SessionRecord) -> dict[str, str]:
     return {name: _text(value) for name, value in asdict(record).items()}

@@ -32,3 +32,7 @@ class SessionStore(Protocol):
 
     def delete_for_user(self, user_id: int, keep: str | None = None) -> int:
         """End every session of the user but ``keep``; returns how many ended."""
+
+    def delete_dead(self, user_id: int, now: datetime, idle_since: datetime) -> None:
+        """Delete the user's sessions past their lifetime, and the unremembered ones idle
+        since before ``idle_since``."""

@@ -1,0 +1,139 @@
+"""Turning two-factor on and off for a user, and checking a second-factor code once only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from flask import Flask, current_app
+from sqlalchemy import or_, update
+
+from flask_bastion.exceptions import BastionError
+from flask_bastion.two_factor import recovery, totp
+
+Kind = Literal["totp", "recovery_code"]
+
+
+class InvalidCode(BastionError):
+    """The code is wrong, expired, already used, or the user has no second factor.
+
+    :meth:`TwoFactor.verify` raises this rather than returning ``False``, so a forgotten ``if``
+    can never let a wrong code in.
+    """
+
+
+class TwoFactor:
+    """The second factor of every user: TOTP secrets on the user, recovery codes beside it.
+
+    ``clock`` is read for every code checked, so tests can move time instead of sleeping.
+    """
+
+    def __init__(
+        self, db: Any, user_model: Any, codes: recovery.RecoveryCodes, clock: Callable[[], datetime]
+    ) -> None:
+        self.db = db
+        self.User = user_model
+        self.codes = codes
+        self.clock = clock
+
+    @classmethod
+    def of(cls, app: Flask) -> TwoFactor:
+        """The two-factor service of ``app``, on its database and its session clock."""
+        from flask_bastion.models import define_models
+
+        state = app.extensions["bastion"]
+        models = define_models(state.users.db)
+        codes = recovery.RecoveryCodes(state.users.db, models.recovery_codes)
+        return cls(state.users.db, models.User, codes, lambda: state.sessions.clock())
+
+    @staticmethod
+    def is_enabled(user: Any) -> bool:
+        """Whether the user has turned two-factor on (confirmed a secret with a code)."""
+        return getattr(user, "totp_enabled_at", None) is not None
+
+    def candidate_secret(self, user: Any) -> str:
+        """The secret offered at enrolment: the one already offered, or a new one.
+
+        It is stored, but two-factor stays off until a code proves the phone has it; the page
+        shows the same one when reloaded, so a stray GET changes nothing the user relies on.
+        """
+        if user.totp_secret is None:
+            user.totp_secret = totp.new_secret()
+            user.totp_last_counter = None
+            self.db.session.commit()
+        return str(user.totp_secret)
+
+    def enable(self, user: Any, code: str) -> list[str]:
+        """Turn two-factor on if ``code`` matches the candidate secret; returns the new
+        recovery codes, in clear for the only time. Raises :class:`InvalidCode`."""
+        if user.totp_secret is None or self.is_enabled(user):
+            raise InvalidCode("Start the enrolment again.")
+        self._claim_totp(user, code)
+        user.totp_enabled_at = self.clock()
+        codes = self.codes.replace(user.id, _secret_key(), self.clock())
+        self.db.session.commit()
+        return codes
+
+    def disable(self, user: Any) -> None:
+        """Turn two-factor off: the secret and every recovery code are deleted."""
+        user.totp_secret = None
+        user.totp_enabled_at = None
+        user.totp_last_counter = None
+        self.codes.delete(user.id)
+        self.db.session.commit()
+
+    def new_recovery_codes(self, user: Any) -> list[str]:
+        """Replace the user's recovery codes (the old ones stop working); returns the new."""
+        codes = self.codes.replace(user.id, _secret_key(), self.clock())
+        self.db.session.commit()
+        return codes
+
+    def verify(self, user: Any, code: str) -> Kind:
+        """Check and use up ``code``: a TOTP code or a recovery code of ``user``.
+
+        Returns which kind it was; raises :class:`InvalidCode` when it is wrong, outside the
+        time window, or already used.
+        """
+        if not self.is_enabled(user):
+            raise InvalidCode("Two-factor authentication is off for this account.")
+        value = recovery.normalise(code)
+        if totp.looks_like_code(value):
+            self._claim_totp(user, value)
+            self.db.session.commit()
+            return "totp"
+        if not self.codes.use(user.id, value, _secret_key(), self.clock()):
+            self.db.session.rollback()
+            raise InvalidCode("That code is wrong or was used already.")
+        self.db.session.commit()
+        return "recovery_code"
+
+    def recovery_codes_left(self, user: Any) -> int:
+        """How many unused recovery codes the user has."""
+        return self.codes.left(user.id)
+
+    def _claim_totp(self, user: Any, code: str) -> None:
+        """Accept ``code`` for its time step, which no later request can use again.
+
+        The step is claimed with one conditional ``UPDATE``: of two requests racing with the
+        same code, only one changes the row.
+        """
+        step = totp.matching_step(user.totp_secret, code, self.clock(), user.totp_last_counter)
+        if step is None:
+            raise InvalidCode("That code is wrong, expired or was used already.")
+        column = self.User.totp_last_counter
+        claimed = self.db.session.execute(
+            update(self.User)
+            .where(self.User.id == user.id, or_(column.is_(None), column < step))
+            .values(totp_last_counter=step)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            self.db.session.rollback()
+            raise InvalidCode("That code was used already.")
+        user.totp_last_counter = step
+
+
+def _secret_key() -> str | bytes:
+    key: str | bytes = current_app.secret_key  # type: ignore[assignment]
+    return key

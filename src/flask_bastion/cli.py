@@ -47,7 +47,7 @@ def create_user(email: str, roles: tuple[str, ...], password_stdin: bool) -> Non
     if users.find_by_email(email) is not None:
         raise click.ClickException(f"A user with the email {normalize_email(email)} exists.")
     password = _read_password(password_stdin)
-    problems = state.password_policy.problems(password, [email, email.partition("@")[0]])
+    problems = state.password_policy.problems_for_account(password, email)
     if problems:
         raise click.ClickException("Password rejected: " + " ".join(problems))
     user = users.create_user(email, state.hasher.hash(password), roles)

@@ -52,6 +52,11 @@ class PasswordPolicy:
             min_score=_read(app_config, "BASTION_PASSWORD_MIN_SCORE"),
         )
 
+    def problems_for_account(self, password: str, email: str) -> list[str]:
+        """:meth:`problems`, with the account's email and its local part as words to avoid."""
+        email = email.strip().lower()
+        return self.problems(password, [email, email.partition("@")[0]] if email else [])
+
     def problems(self, password: str, user_inputs: Sequence[str] = ()) -> list[str]:
         """Return what is wrong with ``password``, as sentences for the user; empty if nothing.
 

@@ -15,13 +15,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import EmailField
-from wtforms.validators import DataRequired, Email, Length
 
 from flask_bastion.account.confirm import fresh_login_required
+from flask_bastion.auth.forms import email_field
 from flask_bastion.auth.store import normalize_email
 from flask_bastion.limits import limit_password_form
-from flask_bastion.models import EMAIL_MAX_LENGTH
 from flask_bastion.recovery import mails
 from flask_bastion.recovery.confirmation import reset_link, send_confirmation
 
@@ -34,14 +32,7 @@ if TYPE_CHECKING:
 class ChangeEmailForm(FlaskForm):
     """The new address."""
 
-    email = EmailField(
-        "New email address",
-        validators=[
-            DataRequired(),
-            Length(max=EMAIL_MAX_LENGTH),
-            Email(message="Enter a valid email address.", check_deliverability=False),
-        ],
-    )
+    email = email_field("New email address")
 
 
 def request_email_change(state: BastionState, users: UserStore, user: Any, new_email: str) -> None:

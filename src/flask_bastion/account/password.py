@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from flask_bastion.account.confirm import fresh_login_required
 from flask_bastion.audit import events, record_event
+from flask_bastion.auth.forms import check_password_policy, password_fields
 from flask_bastion.sessions import renew
 
 if TYPE_CHECKING:
@@ -22,19 +21,11 @@ if TYPE_CHECKING:
 class NewPasswordForm(FlaskForm):
     """A new password and its confirmation, checked against the password policy."""
 
-    password = PasswordField("New password", validators=[DataRequired()])
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
-    )
+    password, confirm = password_fields("New password")
 
     def validate_password(self, field: Any) -> None:
         """Apply the password policy, with the user's email as a word an attacker would try."""
-        policy = current_app.extensions["bastion"].password_policy
-        email = current_user.email
-        problems = policy.problems(field.data or "", [email, email.partition("@")[0]])
-        if problems:
-            raise ValidationError(" ".join(problems))
+        check_password_policy(field.data, current_user.email)
 
 
 def change_password(accounts: Accounts, user: Any, password: str) -> int:

@@ -24,29 +24,42 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Remember me for 7 days")
 
 
-class RegisterForm(FlaskForm):
-    """Email, password and its confirmation, checked against the password policy."""
-
-    email = EmailField(
-        "Email",
+def email_field(label: str = "Email") -> Any:
+    """An email field that refuses what is not an address, as every form here needs."""
+    return EmailField(
+        label,
         validators=[
             DataRequired(),
             Length(max=EMAIL_MAX_LENGTH),
             Email(message="Enter a valid email address.", check_deliverability=False),
         ],
     )
-    password = PasswordField("Password", validators=[DataRequired()])
+
+
+def password_fields(label: str) -> tuple[Any, Any]:
+    """A new password and its confirmation (validated by :func:`check_password_policy`)."""
+    password = PasswordField(label, validators=[DataRequired()])
     confirm = PasswordField(
-        "Repeat the password",
+        f"Repeat the {label.lower()}",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
     )
+    return password, confirm
+
+
+def check_password_policy(password: str | None, email: str) -> None:
+    """Raise ``ValidationError`` with the policy's reasons if ``password`` is refused."""
+    policy = current_app.extensions["bastion"].password_policy
+    problems = policy.problems_for_account(password or "", email)
+    if problems:
+        raise ValidationError(" ".join(problems))
+
+
+class RegisterForm(FlaskForm):
+    """Email, password and its confirmation, checked against the password policy."""
+
+    email = email_field()
+    password, confirm = password_fields("Password")
 
     def validate_password(self, field: Any) -> None:
         """Apply the password policy, with the email as a word an attacker would try."""
-        from flask_bastion.extension import state_for
-
-        email = (self.email.data or "").strip().lower()
-        hints = [email, email.partition("@")[0]] if email else []
-        problems = state_for(current_app).password_policy.problems(field.data or "", hints)
-        if problems:
-            raise ValidationError(" ".join(problems))
+        check_password_policy(field.data, self.email.data or "")

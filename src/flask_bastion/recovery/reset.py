@@ -16,13 +16,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_wtf import FlaskForm
 from sqlalchemy import update
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from flask_bastion.audit import events, record_event
+from flask_bastion.auth.forms import check_password_policy, email_field, password_fields
 from flask_bastion.auth.store import normalize_email
 from flask_bastion.limits import limit_password_form
-from flask_bastion.models import EMAIL_MAX_LENGTH, utcnow
+from flask_bastion.models import utcnow
 from flask_bastion.recovery import mails, tokens
 from flask_bastion.recovery.links import external_link
 from flask_bastion.sessions import duration
@@ -37,35 +36,21 @@ Page = tuple[str, int]
 class ResetRequestForm(FlaskForm):
     """The address to send the link to."""
 
-    email = EmailField(
-        "Email",
-        validators=[
-            DataRequired(),
-            Length(max=EMAIL_MAX_LENGTH),
-            Email(message="Enter a valid email address.", check_deliverability=False),
-        ],
-    )
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):
     """The new password, twice, checked against the password policy."""
 
-    password = PasswordField("New password", validators=[DataRequired()])
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
-    )
+    password, confirm = password_fields("New password")
 
     def __init__(self, email: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.hints = [email, email.partition("@")[0]]
+        self.account_email = email
 
     def validate_password(self, field: Any) -> None:
         """Apply the password policy, with the account's email as a word to avoid."""
-        policy = current_app.extensions["bastion"].password_policy
-        problems = policy.problems(field.data or "", self.hints)
-        if problems:
-            raise ValidationError(" ".join(problems))
+        check_password_policy(field.data, self.account_email)
 
 
 def register(bp: Blueprint, state: BastionState, users: UserStore) -> None:

@@ -33,6 +33,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from reference_app import create_app
 from reference_app.extensions import db
 from reference_app.models import Note
+from tests.support.mailbox import Mailbox
 from tests.support.services import require_binary
 
 CHROMIUM = "/usr/bin/chromium"
@@ -79,9 +80,15 @@ class LiveApp:
             return int(db.session.scalar(query) or 0)
 
 
-@pytest.fixture
-def live_app(tmp_path: Path) -> Iterator[LiveApp]:
-    """The reference app on ``http://127.0.0.1:<free port>``, with empty tables."""
+@dataclass
+class MailingApp(LiveApp):
+    """The reference app sending its mail to a real SMTP server on loopback."""
+
+    mailbox: Mailbox
+
+
+def build_reference_app(tmp_path: Path, **overrides: Any) -> Flask:
+    """The reference app in development mode on a fresh SQLite file, with empty tables."""
     app = create_app(
         {
             "BASTION_MODE": "development",
@@ -89,17 +96,47 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
             "BASTION_PASSWORD_HASHING": "fast-insecure-for-tests",
             "RATELIMIT_STORAGE_URI": "memory://",
-            # The journeys register and log in at once; confirmation has its attack tests.
-            "BASTION_CONFIRM_EMAIL": False,
+            **overrides,
         }
     )
     with app.app_context():
         db.create_all()
-    with serve(app) as server:
-        yield LiveApp(app, f"http://127.0.0.1:{server.server_port}")
+    return app
+
+
+def _close_database(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+    """The reference app on ``http://127.0.0.1:<free port>``, with empty tables."""
+    # The journeys register and log in at once; confirmation has its attack tests.
+    app = build_reference_app(tmp_path, BASTION_CONFIRM_EMAIL=False)
+    with serve(app) as server:
+        yield LiveApp(app, f"http://127.0.0.1:{server.server_port}")
+    _close_database(app)
+
+
+@pytest.fixture
+def mailing_app(tmp_path: Path, smtp_server: Mailbox) -> Iterator[MailingApp]:
+    """The reference app with email confirmation on, mailing through ``smtp_server``; the
+    links in its mail point at the served app (``BASTION_EXTERNAL_URL`` is its real port)."""
+    with serve(_not_ready) as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        app = build_reference_app(
+            tmp_path, BASTION_CONFIRM_EMAIL=True, BASTION_EXTERNAL_URL=url, **smtp_server.settings
+        )
+        server.app = app  # the port is known only once the server is bound
+        yield MailingApp(app, url, smtp_server)
+    _close_database(app)
+
+
+def _not_ready(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
 
 
 @dataclass
@@ -192,11 +229,16 @@ def page(context: BrowserContext) -> Iterator[Page]:
     tab.close()
 
 
-@pytest.fixture
-def watch(page: Page) -> PageWatch:
-    """Everything ``page`` reports from now on; dialogs are recorded, then dismissed."""
+def watch_page(page: Page) -> PageWatch:
+    """Record everything ``page`` reports from now on; dialogs are recorded, then dismissed."""
     recorder = PageWatch()
     page.on("console", recorder.on_console)
     page.on("pageerror", recorder.on_page_error)
     page.on("dialog", recorder.on_dialog)
     return recorder
+
+
+@pytest.fixture
+def watch(page: Page) -> PageWatch:
+    """Everything ``page`` reports from now on; dialogs are recorded, then dismissed."""
+    return watch_page(page)

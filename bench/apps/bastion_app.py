@@ -16,6 +16,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from bench.apps.common import EMAIL, PASSWORD, RAISED_LIMIT, base_config, env, new_app, render_page
 from flask_bastion import Bastion
+from flask_bastion.authz import public
 from flask_bastion.config import BASTION_DEFAULTS
 from flask_bastion.extension import state_for
 
@@ -43,6 +44,7 @@ def create_app() -> Flask:
     bastion.init_app(app)
 
     @app.route("/page", methods=["GET", "POST"])
+    @public  # deny-by-default: the page is for anonymous visitors too
     def page() -> str:
         return render_page("Hello, visitor.", request.form.get("title", ""))
 

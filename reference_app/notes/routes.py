@@ -7,11 +7,11 @@ or existence never leaks (a 403 would confirm that the note is there).
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
-from flask_bastion import LIKE_ESCAPE, escape_like
+from flask_bastion import LIKE_ESCAPE, escape_like, login_required
 from reference_app.extensions import db
 from reference_app.models import Note
 from reference_app.notes import bp

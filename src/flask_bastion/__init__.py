@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_bastion.authz import (
+    PermissionNeed,
     current_identity,
     has_permission,
     login_required,
@@ -29,6 +30,7 @@ __all__ = [
     "BastionState",
     "ConfigurationError",
     "InvalidPassword",
+    "PermissionNeed",
     "UnsafeConfigurationError",
     "csp_nonce",
     "csrf_exempt",

@@ -16,14 +16,17 @@ from flask.cli import AppGroup
 
 from flask_bastion.audit import events, record_event
 from flask_bastion.auth.store import UserStore
+from flask_bastion.authz import PERMISSION_NAME, PERMISSION_NAME_MAX_LENGTH
 from flask_bastion.check.command import check_command
+from flask_bastion.routes import declared_permissions, routes_command
 
 bastion_cli = AppGroup("bastion", help="Flask-Bastion: users, roles and security checks.")
 users_cli = AppGroup("users", help="Create and list user accounts.")
-roles_cli = AppGroup("roles", help="Grant and remove roles.")
+roles_cli = AppGroup("roles", help="Grant and remove roles, and the permissions they grant.")
 bastion_cli.add_command(users_cli)
 bastion_cli.add_command(roles_cli)
 bastion_cli.add_command(check_command)
+bastion_cli.add_command(routes_command)
 
 
 def init_cli(app: Flask) -> None:
@@ -105,6 +108,69 @@ def revoke_role(email: str, role: str) -> None:
     if changed:
         record_event(events.ROLE_REVOKED, user_id=user.id, role=role, via="cli")
     click.echo(f"Removed {role} from {user.email}." if changed else f"{user.email} lacked {role}.")
+
+
+@roles_cli.command("allow")
+@click.argument("role")
+@click.argument("permission")
+@click.option("--new", is_flag=True, help="Accept a permission that no view requires yet.")
+def allow_permission(role: str, permission: str, new: bool) -> None:
+    """Let ROLE grant PERMISSION to its holders (from their next request)."""
+    _, users = _state_and_users()
+    _check_permission_name(users, permission, new)
+    changed = users.allow(users.find_or_create_role(role), permission)
+    users.db.session.commit()
+    if changed:
+        record_event(events.PERMISSION_ALLOWED, role=role, permission=permission, via="cli")
+    click.echo(
+        f"{role} grants {permission}." if changed else f"{role} already granted {permission}."
+    )
+
+
+@roles_cli.command("deny")
+@click.argument("role")
+@click.argument("permission")
+def deny_permission(role: str, permission: str) -> None:
+    """Stop ROLE granting PERMISSION (its holders lose it at their next request)."""
+    _, users = _state_and_users()
+    found = users.find_role(role)
+    if found is None:
+        raise click.ClickException(f"No role is called {role}.")
+    changed = users.deny(found, permission)
+    users.db.session.commit()
+    if changed:
+        record_event(events.PERMISSION_DENIED, role=role, permission=permission, via="cli")
+    click.echo(
+        f"{role} no longer grants {permission}."
+        if changed
+        else f"{role} did not grant {permission}."
+    )
+
+
+@roles_cli.command("list")
+def list_roles() -> None:
+    """List every role with the permissions it grants."""
+    _, users = _state_and_users()
+    for role in users.list_roles():
+        granted = ", ".join(sorted(p.name for p in role.permissions)) or "-"
+        click.echo(f"{role.name}\t{granted}")
+
+
+def _check_permission_name(users: UserStore, name: str, new: bool) -> None:
+    """Refuse a malformed name, and (without ``--new``) one that neither a view nor the
+    database knows: most likely a typo, which would grant nothing."""
+    if len(name) > PERMISSION_NAME_MAX_LENGTH or not PERMISSION_NAME.fullmatch(name):
+        raise click.ClickException(
+            f"{name!r} is not a permission name: use lower-case words joined by colons, "
+            "such as notes:read."
+        )
+    known = declared_permissions(current_app) | set(users.permission_names())
+    if not new and name not in known:
+        listed = ", ".join(sorted(known)) or "none yet"
+        raise click.ClickException(
+            f"No view requires the permission {name} and none is stored (known: {listed}). "
+            "Check the spelling, or pass --new to add it anyway."
+        )
 
 
 def _state_and_users() -> tuple[Any, UserStore]:

@@ -72,6 +72,12 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     "BASTION_PASSWORD_MAX_LENGTH": 128,
     #: Lowest zxcvbn strength score (0-4) accepted; 3 rejects common and guessable passwords.
     "BASTION_PASSWORD_MIN_SCORE": 3,
+    #: Require a logged-in user on every endpoint not marked public (``@public`` on a view or
+    #: ``public(blueprint)``; static files and the login, logout, registration, second-factor,
+    #: reset and confirmation views are public). A view whose author forgot a decorator is then
+    #: protected anyway. False (with a warning, and a finding of the audit) leaves views open
+    #: unless each is decorated.
+    "BASTION_DENY_BY_DEFAULT": True,
     #: Register the ``/register`` view. Off by default: open sign-up is a product decision.
     "BASTION_REGISTRATION": False,
     #: URL prefix for the login, logout and registration views.

@@ -18,6 +18,7 @@ from werkzeug.exceptions import ClientDisconnected, HTTPException, InternalServe
 from flask_bastion.config import is_development
 from flask_bastion.exceptions import ClientFacingError
 from flask_bastion.limits import retry_after_seconds
+from flask_bastion.transport import run_first
 
 error_log = logging.getLogger("flask_bastion.errors")
 
@@ -45,7 +46,7 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
     if not is_development(app):
-        app.before_request(_refuse_debugger)
+        run_first(app, _refuse_debugger)
 
 
 def handle_http_error(error: HTTPException) -> Response:
@@ -148,8 +149,6 @@ def _render_page(code: int, title: str, message: str, incident: str | None) -> s
 
 def _refuse_debugger() -> None:
     """Refuse to serve when debug was switched on after setup (``app.run(debug=True)``)."""
-    from flask import current_app
-
     if current_app.debug:
         error_log.critical("Debug mode is on in production mode; refusing to serve.")
         raise InternalServerError()

@@ -11,32 +11,35 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 
 from flask_bastion.config import setting
+from flask_bastion.transport import hsts_value
 
 NONCE_DIRECTIVES = ("script-src", "style-src")
 
 
 def init_headers(app: Flask) -> None:
-    """Add the security headers to every response, built once from the settings."""
-    fixed = _fixed_headers(app)
+    """Add the security headers (HSTS too, on HTTPS) to every response in one hook, built once
+    from the settings. A header the view set itself is kept."""
+    fixed = _lowered(_fixed_headers(app))
+    hsts = hsts_value(setting(app, "BASTION_HSTS_MAX_AGE"), app.config)
+    on_https = fixed + _lowered([("Strict-Transport-Security", hsts)] if hsts else [])
     policy = CspPolicy(setting(app, "BASTION_CSP"))
     no_store = setting(app, "BASTION_NO_STORE_WHEN_LOGGED_IN")
-
-    @app.context_processor
-    def expose_nonce() -> dict[str, object]:
-        return {"csp_nonce": csp_nonce}
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in fixed:
-            response.headers.setdefault(name, value)
-        response.headers.setdefault(
-            "Content-Security-Policy", policy.render(g.get("_bastion_csp_nonce"))
-        )
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        for lowered, name, value in on_https if request.is_secure else fixed:
+            if lowered not in present:
+                headers.add(name, value)
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", policy.render(g.get("_bastion_csp_nonce")))
         if no_store and _user_is_logged_in():
-            response.headers["Cache-Control"] = "no-store"
+            headers["Cache-Control"] = "no-store"
         return response
 
 
@@ -77,6 +80,10 @@ def _fixed_headers(app: Flask) -> list[tuple[str, str]]:
         ("Cross-Origin-Opener-Policy", setting(app, "BASTION_CROSS_ORIGIN_OPENER_POLICY")),
         ("Cross-Origin-Resource-Policy", "same-origin"),
     ]
+
+
+def _lowered(headers: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    return [(name.lower(), name, value) for name, value in headers]
 
 
 def _user_is_logged_in() -> bool:

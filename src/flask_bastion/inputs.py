@@ -10,13 +10,15 @@ from __future__ import annotations
 from flask import Flask, request
 
 from flask_bastion.exceptions import NulCharacterRefused
+from flask_bastion.transport import run_first
 
 NUL = "\x00"
 
 
 def init_inputs(app: Flask) -> None:
-    """Refuse requests whose query or form values contain a NUL character."""
-    app.before_request(refuse_nul_characters)
+    """Refuse requests whose query or form values contain a NUL character (after the HTTPS
+    check, before CSRF and rate limits)."""
+    run_first(app, refuse_nul_characters)
 
 
 def refuse_nul_characters() -> None:

@@ -27,12 +27,9 @@ ACCOUNT_FIELD = "email"
 
 
 def init_limits(app: Flask) -> Limiter:
-    """Apply the default limit to every route (static files excepted)."""
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        default_limits_exempt_when=_is_static_file,
-    )
+    """Apply the default limit to every route (static files excepted: Flask-Limiter itself
+    exempts every ``static`` endpoint, so no per-request exemption check is added here)."""
+    limiter = Limiter(get_remote_address, app=app)
     storage = str(app.config["RATELIMIT_STORAGE_URI"])
     if storage.startswith("memory://"):
         app.logger.info(
@@ -87,7 +84,3 @@ def retry_after_seconds() -> int:
 
 def _from_config(key: str) -> Callable[[], str]:
     return lambda: str(setting(current_app, key))
-
-
-def _is_static_file() -> bool:
-    return request.endpoint == "static"

@@ -32,7 +32,9 @@ class Models:
 
     User: Any
     Role: Any
+    Permission: Any
     user_roles: Table
+    role_permissions: Table
     sessions: Table
     security_events: Table
     recovery_codes: Table
@@ -44,7 +46,7 @@ def utcnow() -> datetime:
 
 
 def define_models(db: SQLAlchemy) -> Models:
-    """Define (once per database) the ``bastion_user`` and ``bastion_role`` tables."""
+    """Define (once per database) the ``bastion_user``, ``bastion_role`` and related tables."""
     existing: Models | None = db.metadata.info.get(MODELS_KEY)
     if existing is None:
         existing = db.metadata.info[MODELS_KEY] = _build(db)
@@ -59,13 +61,38 @@ def _build(db: SQLAlchemy) -> Models:
         Column("role_id", ForeignKey("bastion_role.id", ondelete="CASCADE"), primary_key=True),
     )
 
+    role_permissions = Table(
+        "bastion_role_permission",
+        db.metadata,
+        Column("role_id", ForeignKey("bastion_role.id", ondelete="CASCADE"), primary_key=True),
+        Column(
+            "permission_id",
+            ForeignKey("bastion_permission.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+    )
+
+    class Permission(db.Model):  # type: ignore[name-defined]
+        """A named right that roles grant, such as ``notes:read`` or ``users:manage``."""
+
+        __tablename__ = "bastion_permission"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        name: Mapped[str] = mapped_column(String(80), unique=True)
+        description: Mapped[str] = mapped_column(String(255), default="")
+
+        def __repr__(self) -> str:
+            return f"<Permission {self.name}>"
+
     class Role(db.Model):  # type: ignore[name-defined]
-        """A named set of rights, such as ``admin``."""
+        """A named set of rights, such as ``admin``: the permissions it grants its holders."""
 
         __tablename__ = "bastion_role"
         id: Mapped[int] = mapped_column(Integer, primary_key=True)
         name: Mapped[str] = mapped_column(String(80), unique=True)
         description: Mapped[str] = mapped_column(String(255), default="")
+        permissions: Mapped[list[Permission]] = relationship(
+            secondary=role_permissions, lazy="select"
+        )
 
         def __repr__(self) -> str:
             return f"<Role {self.name}>"
@@ -156,7 +183,9 @@ def _build(db: SQLAlchemy) -> Models:
     return Models(
         User=User,
         Role=Role,
+        Permission=Permission,
         user_roles=user_roles,
+        role_permissions=role_permissions,
         sessions=sessions,
         security_events=define_audit_table(db.metadata),
         recovery_codes=define_recovery_code_table(db.metadata),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from flask import Flask, Response, abort, redirect, request
+from flask import Flask, abort, redirect, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -24,18 +24,16 @@ REDIRECTED_METHODS = frozenset({"GET", "HEAD"})
 def init_transport(app: Flask) -> None:
     """Trust the configured proxies, then enforce HTTPS and HSTS as configured."""
     _trust_proxies(app, setting(app, "BASTION_PROXY_HOPS"))
+    if is_development(app):
+        app.logger.warning(DEVELOPMENT_WARNING)
+        run_first(app, _require_loopback_client)
     if setting(app, "BASTION_FORCE_HTTPS"):
-        _run_first(app, _require_https)
+        run_first(app, _require_https)
     elif not is_development(app):
         app.logger.warning(
             "BASTION_FORCE_HTTPS is off in production mode: plain-HTTP requests are served."
         )
-    if is_development(app):
-        app.logger.warning(DEVELOPMENT_WARNING)
-        _run_first(app, _require_loopback_client)
-    hsts = hsts_value(setting(app, "BASTION_HSTS_MAX_AGE"), app.config)
-    if hsts:
-        app.after_request(_hsts_adder(hsts))
+    # HSTS is sent by the one security-headers hook (flask_bastion.headers), on HTTPS only.
 
 
 DEVELOPMENT_WARNING = (
@@ -68,13 +66,34 @@ def _trust_proxies(app: Flask, hops: object) -> None:
         )
 
 
-def _run_first(app: Flask, hook: Callable[[], BaseResponse | None]) -> None:
-    """Run ``hook`` before every other ``before_request`` hook (CSRF, rate limits, ...).
+#: Key in ``app.extensions`` of the checks that run before every other hook, in order.
+FIRST_CHECKS = "bastion.first_checks"
+Check = Callable[[], BaseResponse | None]
+
+
+def run_first(app: Flask, check: Check) -> None:
+    """Run ``check`` before every other ``before_request`` hook (CSRF, rate limits, ...).
 
     A request on the wrong transport or from the wrong host is answered as such, not as an
-    expired form, and does not count against the client's rate limits.
+    expired form, and does not count against the client's rate limits. The checks added here
+    run in one hook (one dispatch per request, not one per check), in the order added.
     """
-    app.before_request_funcs.setdefault(None, []).insert(0, hook)
+    checks: list[Check] | None = app.extensions.get(FIRST_CHECKS)
+    if checks is None:
+        checks = app.extensions[FIRST_CHECKS] = []
+        app.before_request_funcs.setdefault(None, []).insert(0, _first_hook(checks))
+    checks.append(check)
+
+
+def _first_hook(checks: list[Check]) -> Callable[[], BaseResponse | None]:
+    def run_first_checks() -> BaseResponse | None:
+        for check in checks:
+            response = check()
+            if response is not None:
+                return response
+        return None
+
+    return run_first_checks
 
 
 def _require_loopback_client() -> None:
@@ -94,12 +113,3 @@ def _require_https() -> BaseResponse | None:
     if request.method not in REDIRECTED_METHODS:
         raise HTTPSRequired()
     return redirect(request.url.replace("http://", "https://", 1), code=301)
-
-
-def _hsts_adder(value: str) -> Callable[[Response], Response]:
-    def add_hsts(response: Response) -> Response:
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", value)
-        return response
-
-    return add_hsts

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from flask_bastion import state_for
+from flask_bastion import public, state_for
 from flask_bastion.audit import SecurityEvent, events, record_event
 from flask_bastion.exceptions import ConfigurationError
 from flask_bastion.signals import security_event
@@ -340,6 +340,7 @@ def changing_view(audit_app: Flask) -> Flask:
     """A view that writes a change, records an event, then fails or commits."""
 
     @audit_app.post("/test/record-then/<outcome>")
+    @public
     def record_then(outcome: str) -> str:
         users = state_for(audit_app).users
         assert users is not None

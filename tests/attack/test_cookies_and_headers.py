@@ -14,6 +14,7 @@ from flask import Flask, render_template_string
 from itsdangerous import TimestampSigner
 from werkzeug.http import parse_date
 
+from flask_bastion import public
 from tests.support.accounts import GOOD_PASSWORD, create_user, login
 from tests.support.client import csrf_token_in
 
@@ -149,7 +150,8 @@ NONCE_PAGE = '<script nonce="{{ csp_nonce() }}"></script><style nonce="{{ csp_no
 def nonce_client(app_factory):
     """A client of an app with one page whose template calls ``csp_nonce()``."""
     app = app_factory()
-    app.add_url_rule("/_nonce", "nonce_page", lambda: render_template_string(NONCE_PAGE))
+    page = public(lambda: render_template_string(NONCE_PAGE))
+    app.add_url_rule("/_nonce", "nonce_page", page)
     return app.test_client()
 
 

@@ -271,7 +271,7 @@ def test_trusted_origins_do_not_admit_others(app_factory):
 def test_exempt_view_marked_at_import_time_takes_tokenless_posts(app_factory: Any) -> None:
     """A view marked with csrf_exempt before any app exists accepts a POST without a token,
     while an unmarked twin keeps refusing it."""
-    from flask_bastion import csrf_exempt
+    from flask_bastion import csrf_exempt, public
 
     @csrf_exempt
     def webhook() -> str:
@@ -281,8 +281,8 @@ def test_exempt_view_marked_at_import_time_takes_tokenless_posts(app_factory: An
         return "accepted"
 
     app = app_factory()
-    app.add_url_rule("/hook", view_func=webhook, methods=["POST"])
-    app.add_url_rule("/unmarked", view_func=unmarked, methods=["POST"])
+    app.add_url_rule("/hook", view_func=public(webhook), methods=["POST"])
+    app.add_url_rule("/unmarked", view_func=public(unmarked), methods=["POST"])
     client = app.test_client()
     assert client.post("/hook").status_code == 200
     assert client.post("/unmarked").status_code == 400

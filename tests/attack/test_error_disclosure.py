@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.debug import DebuggedApplication
 from werkzeug.test import encode_multipart
 
+from flask_bastion import public
 from tests.support.client import form_token
 
 #: Exception text that only the server log may see: a secret, a path, an SQL fragment.
@@ -34,7 +35,7 @@ def _app_with_failing_view(app_factory: Any, **settings: Any) -> Flask:
     def explode() -> str:
         raise _Boom(SECRET_DETAIL)
 
-    app.add_url_rule("/explode", "explode", explode)
+    app.add_url_rule("/explode", "explode", public(explode))
     return app
 
 

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask, request
 from sqlalchemy import func, select
 
-from flask_bastion import ConfigurationError
+from flask_bastion import ConfigurationError, public
 from reference_app.extensions import User, db
 from tests.support.accounts import GOOD_PASSWORD, create_user
 from tests.support.client import csrf_token_in
@@ -32,7 +32,7 @@ PATHS = {
 def proxied_app(app_factory, hops: object) -> Flask:
     """An app behind ``hops`` trusted proxies, with a route that shows the client address."""
     app: Flask = app_factory(BASTION_PROXY_HOPS=hops)
-    app.add_url_rule("/_remote-addr", "remote_addr", lambda: request.remote_addr or "")
+    app.add_url_rule("/_remote-addr", "remote_addr", public(lambda: request.remote_addr or ""))
     return app
 
 
@@ -64,6 +64,16 @@ def test_plain_http_post_is_refused_not_redirected(app, client, origin):
     assert "Location" not in response.headers
     assert "HTTPS" in response.get_data(as_text=True)
     assert user_count(app) == 0
+
+
+def test_plain_http_is_answered_before_rate_limits_count(app_factory):
+    """Plain-HTTP requests are answered before the rate limiter runs: they use up no limit."""
+    app = app_factory(RATELIMIT_DEFAULT="2 per minute")
+    client = app.test_client()
+    for _ in range(4):
+        assert client.post("/login", base_url=HTTP, data={"email": "a@b.c"}).status_code == 403
+        assert client.get("/login", base_url=HTTP).status_code == 301
+    assert client.get("/login").status_code == 200
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])

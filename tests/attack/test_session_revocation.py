@@ -186,3 +186,27 @@ def test_ended_sessions_are_deleted_at_the_next_login(victim_app: Flask) -> None
         user = state_for(victim_app).users.find_by_email(EMAIL)  # type: ignore[union-attr]
         stored = manager.store.for_user(user.id)
     assert sorted(record.remember for record in stored) == [False, True]
+
+
+def test_database_lookup_reads_session_and_user_in_one_statement(app_factory: Any) -> None:
+    """With the database store, an authenticated request's session record and user are read in
+    one SQL statement, and the token of an ended session still loads nobody."""
+    from sqlalchemy import event
+
+    from flask_bastion.sessions import load_user
+
+    app: Flask = app_factory(BASTION_SESSION_STORE="database")
+    user_id = create_user(app, EMAIL)
+    state = state_for(app)
+    assert state.sessions is not None and state.users is not None
+    statements: list[str] = []
+    with app.test_request_context("/"):
+        token = state.sessions.start(user_id, remember=False)
+        engine = state.users.db.engine
+        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        user = load_user(state.sessions, state.users, token)
+        assert user is not None and user.id == user_id and user.session_token == token
+        assert len(statements) == 1
+        state.sessions.end(token)
+        state.users.db.session.expunge_all()
+        assert load_user(state.sessions, state.users, token) is None

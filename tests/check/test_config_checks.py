@@ -199,6 +199,30 @@ class TestUnsafeEndpoints:
         assert found(wiring.check_unsafe_endpoints, bare(post=False)) == []
 
 
+class TestDenyByDefault:
+    def test_opt_out_fails(self) -> None:
+        app = safe_app()
+        app.config["BASTION_DENY_BY_DEFAULT"] = False
+        (finding,) = found(settings.check_deny_by_default, app)
+        assert (finding.id, finding.severity) == (settings.DENY_BY_DEFAULT_OFF, Severity.MEDIUM)
+
+    def test_on_passes(self) -> None:
+        app = safe_app()
+        app.config["BASTION_DENY_BY_DEFAULT"] = True
+        assert found(settings.check_deny_by_default, app) == []
+
+    def test_app_without_bastion_is_not_applicable(self) -> None:
+        assert found(settings.check_deny_by_default, safe_app()) == []
+
+    @pytest.mark.parametrize("value", [1, "true"], ids=["one", "string"])
+    def test_truthy_but_not_true_fails(self, value: object) -> None:
+        app = safe_app()
+        app.config["BASTION_DENY_BY_DEFAULT"] = value
+        assert [f.id for f in found(settings.check_deny_by_default, app)] == [
+            settings.DENY_BY_DEFAULT_OFF
+        ]
+
+
 @pytest.mark.parametrize("value", [False, 1, "true"], ids=["false", "one", "string"])
 def test_csrf_setting_truthy_but_not_true_fails(value: object) -> None:
     """WTF_CSRF_ENABLED must be exactly True."""

@@ -70,3 +70,23 @@ def test_nonce_differs_between_requests(bare_app):
         with bare_app.test_request_context():
             nonces.add(csp_nonce())
     assert len(nonces) == 10
+
+
+def test_headers_a_view_sets_are_kept_and_the_rest_added():
+    """A header the view set itself (any case) is kept as is; every other security header,
+    HSTS included on HTTPS, is still added, once."""
+    from flask_bastion import Bastion
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "a3c9f1e07b5d4b2a8e6f0c1d9b7a5e3f"
+    Bastion(app)
+
+    @app.get("/own")
+    def own() -> tuple[str, dict[str, str]]:
+        return "", {"x-frame-options": "SAMEORIGIN", "Content-Security-Policy": "default-src *"}
+
+    response = app.test_client().get("/own", base_url="https://localhost")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src *"]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert len(response.headers.getlist("Strict-Transport-Security")) == 1

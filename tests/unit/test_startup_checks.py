@@ -82,6 +82,7 @@ def test_production_start_with_safe_settings_passes(tmp_path: Path) -> None:
             {"SESSION_COOKIE_SECURE": 1}, checks.INSECURE_COOKIE, id="cookie-truthy-not-true"
         ),
         pytest.param({"BASTION_FORCE_HTTPS": False}, checks.HTTPS_OFF, id="https-off"),
+        pytest.param({"BASTION_DENY_BY_DEFAULT": False}, checks.DENY_BY_DEFAULT_OFF, id="deny-off"),
     ],
 )
 def test_lesser_finding_warns_without_refusing(

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length
 
 from flask_bastion.audit import events, record_event
 from flask_bastion.auth.redirects import safe_next_url
-from flask_bastion.authz import login_required
+from flask_bastion.authz import Guard, login_required, mark_guard
 from flask_bastion.exceptions import InvalidPassword
 from flask_bastion.limits import limit_password_form
 from flask_bastion.sessions import is_fresh, renew
@@ -49,7 +49,7 @@ def fresh_login_required(view: View) -> View:
             return redirect(url_for(CONFIRM_ENDPOINT, next=request.path))
         return view(*args, **kwargs)
 
-    return guarded  # type: ignore[return-value]
+    return mark_guard(guarded, Guard("fresh login"))  # type: ignore[return-value]
 
 
 def register(bp: Blueprint, accounts: Accounts) -> None:

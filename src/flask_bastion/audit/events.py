@@ -32,6 +32,10 @@ RECOVERY_CODE_USED: Final = "recovery_code.used"
 ROLE_GRANTED: Final = "role.granted"
 #: Detail ``role``: the role's name.
 ROLE_REVOKED: Final = "role.revoked"
+#: Details ``role`` and ``permission``: the role now grants the permission.
+PERMISSION_ALLOWED: Final = "role.permission_allowed"
+#: Details ``role`` and ``permission``: the role no longer grants the permission.
+PERMISSION_DENIED: Final = "role.permission_denied"
 FRESH_LOGIN_CONFIRMED: Final = "fresh_login.confirmed"
 
 # Why a login failed. They tell unknown accounts from wrong passwords, so they go to the
@@ -63,6 +67,8 @@ LABELS: Final[dict[str, str]] = {
     RECOVERY_CODE_USED: "Recovery code used",
     ROLE_GRANTED: "Role granted",
     ROLE_REVOKED: "Role removed",
+    PERMISSION_ALLOWED: "Permission added to a role",
+    PERMISSION_DENIED: "Permission removed from a role",
     FRESH_LOGIN_CONFIRMED: "Password confirmed for a sensitive action",
 }
 

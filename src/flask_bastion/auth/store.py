@@ -26,6 +26,9 @@ class UserStore:
         self.db = db
         self.User = models.User
         self.Role = models.Role
+        self.Permission = models.Permission
+        self._user_roles = models.user_roles
+        self._role_permissions = models.role_permissions
 
     def get(self, user_id: int) -> Any | None:
         """The user with this id, or ``None``."""
@@ -75,6 +78,54 @@ class UserStore:
         changed = len(kept) != len(user.roles)
         user.roles = kept
         return changed
+
+    def find_role(self, name: str) -> Any | None:
+        """The role called ``name``, or ``None``."""
+        return self.db.session.scalar(select(self.Role).where(self.Role.name == name))
+
+    def find_or_create_permission(self, name: str) -> Any:
+        """The permission called ``name``, created if it does not exist yet."""
+        query = select(self.Permission).where(self.Permission.name == name)
+        permission = self.db.session.scalar(query)
+        if permission is None:
+            permission = self.Permission(name=name)
+            self.db.session.add(permission)
+        return permission
+
+    def permission_names(self) -> list[str]:
+        """The name of every permission stored, sorted."""
+        return list(
+            self.db.session.scalars(select(self.Permission.name).order_by(self.Permission.name))
+        )
+
+    def allow(self, role: Any, permission_name: str) -> bool:
+        """Let ``role`` grant the permission; ``False`` when it already did."""
+        if any(p.name == permission_name for p in role.permissions):
+            return False
+        role.permissions.append(self.find_or_create_permission(permission_name))
+        return True
+
+    def deny(self, role: Any, permission_name: str) -> bool:
+        """Stop ``role`` granting the permission; ``False`` when it did not."""
+        kept = [p for p in role.permissions if p.name != permission_name]
+        changed = len(kept) != len(role.permissions)
+        role.permissions = kept
+        return changed
+
+    def permissions_of(self, user_id: int) -> frozenset[str]:
+        """The names of the permissions ``user_id`` holds through their roles, read now."""
+        links, grants = self._user_roles, self._role_permissions
+        query = (
+            select(self.Permission.name)
+            .join(grants, grants.c.permission_id == self.Permission.id)
+            .join(links, links.c.role_id == grants.c.role_id)
+            .where(links.c.user_id == user_id)
+        )
+        return frozenset(self.db.session.scalars(query))
+
+    def list_roles(self) -> list[Any]:
+        """Every role, by name."""
+        return list(self.db.session.scalars(select(self.Role).order_by(self.Role.name)))
 
     def list_users(self) -> list[Any]:
         """Every user, oldest first."""

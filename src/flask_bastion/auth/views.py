@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from flask_bastion.audit import events, record_event
 from flask_bastion.auth.forms import INVALID_CREDENTIALS, LoginForm, RegisterForm
 from flask_bastion.auth.redirects import safe_next_url
+from flask_bastion.authz import public
 from flask_bastion.exceptions import InvalidPassword
 from flask_bastion.limits import limit_password_form
 from flask_bastion.lockout import AccountThrottled
@@ -41,6 +42,7 @@ def create_blueprint(state: BastionState, users: UserStore, registration: bool) 
     limited = limit_password_form
 
     @bp.route("/login", methods=["GET", "POST"])
+    @public
     @limited(state.limiter, "BASTION_LOGIN_LIMIT", "BASTION_LOGIN_ACCOUNT_LIMIT")
     def login() -> Response | tuple[str, int]:
         if current_user.is_authenticated:
@@ -67,6 +69,7 @@ def create_blueprint(state: BastionState, users: UserStore, registration: bool) 
         return render_template("bastion/login.html", form=form), status
 
     @bp.route("/logout", methods=["POST"])
+    @public
     def logout() -> Response:
         if current_user.is_authenticated:
             record_event(events.LOGOUT, user_id=current_user.id)
@@ -77,6 +80,7 @@ def create_blueprint(state: BastionState, users: UserStore, registration: bool) 
     if registration:
 
         @bp.route("/register", methods=["GET", "POST"])
+        @public
         @limited(state.limiter, "BASTION_REGISTER_LIMIT")
         def register() -> Response | tuple[str, int]:
             form = RegisterForm()

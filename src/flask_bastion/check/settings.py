@@ -17,6 +17,7 @@ FAST_HASHING: Final = "BST-CFG-004"
 INSECURE_COOKIE: Final = "BST-CFG-005"
 CSRF_OFF: Final = "BST-CFG-006"
 HTTPS_OFF: Final = "BST-CFG-007"
+DENY_BY_DEFAULT_OFF: Final = "BST-CFG-017"
 
 
 @register(SETTINGS)
@@ -126,4 +127,19 @@ def check_https(app: Flask) -> Iterator[Finding]:
             "Plain-HTTP requests are served: passwords and cookies can be read on the network.",
             "Remove the BASTION_FORCE_HTTPS override and terminate TLS at the proxy.",
             location="BASTION_FORCE_HTTPS",
+        )
+
+
+@register(SETTINGS)
+def check_deny_by_default(app: Flask) -> Iterator[Finding]:
+    """Flask-Bastion's login requirement on every non-public endpoint switched off."""
+    if app.config.get("BASTION_DENY_BY_DEFAULT", True) is not True:
+        yield Finding(
+            DENY_BY_DEFAULT_OFF,
+            Severity.MEDIUM,
+            "Endpoints are open to anonymous visitors unless each view is decorated: one "
+            "forgotten decorator exposes its page.",
+            "Remove the BASTION_DENY_BY_DEFAULT override, and mark the views meant for "
+            "anonymous visitors with @public.",
+            location="BASTION_DENY_BY_DEFAULT",
         )

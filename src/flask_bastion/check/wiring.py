@@ -14,7 +14,7 @@ from flask import Flask
 from werkzeug.exceptions import InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from flask_bastion.authz import PUBLIC_MARK
+from flask_bastion.authz import denies_by_default, is_public
 from flask_bastion.check.http_rules import hsts_problem
 from flask_bastion.check.registry import WIRING, Finding, Severity, register
 
@@ -177,8 +177,8 @@ def check_error_handler(app: Flask) -> Iterator[Finding]:
 @register(WIRING)
 def check_unsafe_endpoints(app: Flask) -> Iterator[Finding]:
     for endpoint, view in sorted(unsafe_endpoints(app).items()):
-        public = endpoint.rsplit(".", 1)[-1] in AUTH_ENDPOINTS or getattr(view, PUBLIC_MARK, False)
-        if not public and not _requires_login(app, endpoint, view):
+        public = endpoint.rsplit(".", 1)[-1] in AUTH_ENDPOINTS or is_public(app, endpoint)
+        if not public and not requires_login(app, endpoint, view):
             yield Finding(
                 UNSAFE_ENDPOINT,
                 Severity.INFO,
@@ -208,7 +208,14 @@ def _is_limited(view: Callable[..., Any], limiters: set[Any]) -> bool:
     )
 
 
-def _requires_login(app: Flask, endpoint: str, view: Callable[..., Any]) -> bool:
+def requires_login(app: Flask, endpoint: str, view: Callable[..., Any]) -> bool:
+    """Whether Flask-Bastion denies by default or the view is guarded by a login check."""
+    if denies_by_default(app) and not is_public(app, endpoint):
+        return True
+    return decorated_with_login(app, endpoint, view)
+
+
+def decorated_with_login(app: Flask, endpoint: str, view: Callable[..., Any]) -> bool:
     """Whether a login decorator wraps the view, or a blueprint hook of it requires login."""
     blueprint = endpoint.rpartition(".")[0]
     hooks = app.before_request_funcs.get(blueprint, []) if blueprint else []

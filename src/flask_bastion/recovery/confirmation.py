@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 
 from flask_bastion.audit import events, record_event
 from flask_bastion.auth.store import normalize_email
+from flask_bastion.authz import public
 from flask_bastion.limits import limit_password_form
 from flask_bastion.models import utcnow
 from flask_bastion.recovery import mails, tokens
@@ -95,6 +96,7 @@ def register(bp: Blueprint, state: BastionState, users: UserStore) -> None:
     """Add ``/confirm-email/<token>`` to the auth blueprint."""
 
     @bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+    @public
     @limit_password_form(state.limiter, "BASTION_RESET_LIMIT")
     def confirm_email(token: str) -> Response | Page:
         claim = tokens.read_confirm_token(token)

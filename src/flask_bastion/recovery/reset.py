@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from flask_bastion.audit import events, record_event
 from flask_bastion.auth.forms import check_password_policy, email_field, password_fields
 from flask_bastion.auth.store import normalize_email
+from flask_bastion.authz import public
 from flask_bastion.limits import limit_password_form
 from flask_bastion.models import utcnow
 from flask_bastion.recovery import mails, tokens
@@ -58,6 +59,7 @@ def register(bp: Blueprint, state: BastionState, users: UserStore) -> None:
     limiter = state.limiter
 
     @bp.route("/reset", methods=["GET", "POST"])
+    @public
     @limit_password_form(limiter, "BASTION_RESET_LIMIT", "BASTION_RESET_ACCOUNT_LIMIT")
     def reset_request() -> Page:
         if not _available(state):
@@ -74,6 +76,7 @@ def register(bp: Blueprint, state: BastionState, users: UserStore) -> None:
         return render_template("bastion/recovery/reset_request.html", form=form), status
 
     @bp.route("/reset/<token>", methods=["GET", "POST"])
+    @public
     @limit_password_form(limiter, "BASTION_RESET_LIMIT")
     def reset_password(token: str) -> Response | Page:
         if not _available(state):

@@ -53,11 +53,11 @@ def init_sessions(app: Flask, db: Any, table: Any) -> SessionManager:
 
 def load_user(manager: SessionManager, users: UserStore, token: str) -> Any | None:
     """Flask-Login's user loader: the user of a live session token, or ``None``."""
-    record = manager.resolve(token)
-    if record is None:
+    found = manager.resolve_user(token, users)
+    if found is None:
         return None
-    user = users.get(record.user_id)
-    if user is None or not user.is_active:
+    _, user = found
+    if not user.is_active:
         return None
     user.session_token = token
     return user

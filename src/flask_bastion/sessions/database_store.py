@@ -1,8 +1,9 @@
 """Session records in the app's own database, in the ``bastion_session`` table.
 
-Every statement runs on its own connection and commits at once, independently of the
-request's ORM session: ending a session must stick even if the request later fails, and a
-lookup must never commit the app's half-done work.
+Every write runs on its own connection and commits at once, independently of the request's
+ORM session: ending a session must stick even if the request later fails. The per-request
+lookup reads the record and its user in one statement on the request's ORM session, which
+commits nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine, RowMapping
 
 from flask_bastion.sessions.records import SessionRecord
@@ -23,6 +24,7 @@ class DatabaseSessionStore:
     def __init__(self, db: Any, table: Table) -> None:
         self.db = db
         self.table = table
+        self._with_user: dict[Any, Select[Any]] = {}
 
     @property
     def engine(self) -> Engine:
@@ -41,6 +43,23 @@ class DatabaseSessionStore:
                 .first()
             )
         return None if row is None else _record(row)
+
+    def get_with_user(self, key: str, user_model: Any) -> tuple[SessionRecord, Any] | None:
+        """The record under ``key`` and its user, read together in one statement.
+
+        The user is loaded on the request's ORM session (like ``db.session.get``), so its
+        roles and later changes work as usual; the read commits nothing.
+        """
+        query = self._with_user.get(user_model)
+        if query is None:  # built once: building and hashing a statement costs more than running it
+            table = self.table
+            query = self._with_user[user_model] = (
+                select(user_model, *table.c)
+                .join(table, table.c.user_id == user_model.id)
+                .where(table.c.key == bindparam("key"))
+            )
+        row = self.db.session.execute(query, {"key": key}).first()
+        return None if row is None else (_record(row._mapping), row[0])
 
     def touch(self, key: str, now: datetime) -> None:
         with self.engine.begin() as connection:

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from flask import request
 
+from flask_bastion.sessions.database_store import DatabaseSessionStore
 from flask_bastion.sessions.records import SessionRecord, new_token, token_key
 from flask_bastion.sessions.store import SessionStore
+
+if TYPE_CHECKING:
+    from flask_bastion.auth.store import UserStore
 
 Clock = Callable[[], datetime]
 
@@ -73,7 +78,26 @@ class SessionManager:
         request, not a write.
         """
         key = token_key(token)
-        record = self.store.get(key)
+        return self._alive(key, self.store.get(key))
+
+    def resolve_user(self, token: str, users: UserStore) -> tuple[SessionRecord, Any] | None:
+        """The live record of ``token`` and its user, or ``None`` (as :meth:`resolve`).
+
+        With the database store, the record and the user are read in one statement.
+        """
+        key = token_key(token)
+        if isinstance(self.store, DatabaseSessionStore):
+            found = self.store.get_with_user(key, users.User)
+            if found is None or self._alive(key, found[0]) is None:
+                return None
+            return found
+        record = self._alive(key, self.store.get(key))
+        user = users.get(record.user_id) if record is not None else None
+        return None if record is None or user is None else (record, user)
+
+    def _alive(self, key: str, record: SessionRecord | None) -> SessionRecord | None:
+        """``record`` if it is alive now (touched once per interval), else ``None``; a dead
+        record is deleted."""
         if record is None:
             return None
         now = self.clock()

@@ -31,9 +31,15 @@ class DatabaseSessionStore:
         engine: Engine = self.db.engine
         return engine
 
-    def add(self, record: SessionRecord) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(insert(self.table).values(**asdict(record)))
+    def add(self, record: SessionRecord, idle_since: datetime) -> None:
+        table = self.table
+        dead = or_(
+            table.c.expires_at <= record.created_at,
+            and_(table.c.remember.is_(False), table.c.last_seen_at <= idle_since),
+        )
+        with self.engine.begin() as connection:  # one transaction: one commit per login
+            connection.execute(delete(table).where(table.c.user_id == record.user_id, dead))
+            connection.execute(insert(table).values(**asdict(record)))
 
     def get(self, key: str) -> SessionRecord | None:
         with self.engine.connect() as connection:
@@ -86,15 +92,6 @@ class DatabaseSessionStore:
             statement = statement.where(self.table.c.key != keep)
         with self.engine.begin() as connection:
             return int(connection.execute(statement).rowcount)
-
-    def delete_dead(self, user_id: int, now: datetime, idle_since: datetime) -> None:
-        table = self.table
-        dead = or_(
-            table.c.expires_at <= now,
-            and_(table.c.remember.is_(False), table.c.last_seen_at <= idle_since),
-        )
-        with self.engine.begin() as connection:
-            connection.execute(delete(table).where(table.c.user_id == user_id, dead))
 
 
 def _record(row: RowMapping) -> SessionRecord:

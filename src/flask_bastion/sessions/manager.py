@@ -54,7 +54,11 @@ class SessionManager:
         self.clock = clock
 
     def start(self, user_id: int, *, remember: bool) -> str:
-        """Open a session for the user of this request; returns its token."""
+        """Open a session for the user of this request; returns its token.
+
+        The user's ended sessions are deleted at the same time, so the store does not grow
+        with every login.
+        """
         now = self.clock()
         token = new_token()
         self.store.add(
@@ -66,9 +70,9 @@ class SessionManager:
                 lifetime=self.remember_lifetime if remember else self.lifetime,
                 ip=request.remote_addr or "",
                 user_agent=request.user_agent.string,
-            )
+            ),
+            idle_since=now - self.idle_timeout,
         )
-        self._forget_dead(user_id, now)
         return token
 
     def resolve(self, token: str) -> SessionRecord | None:
@@ -140,7 +144,3 @@ class SessionManager:
     def is_current(self, record: SessionRecord, token: str | None) -> bool:
         """Whether ``record`` is the session of ``token``."""
         return token is not None and record.key == token_key(token)
-
-    def _forget_dead(self, user_id: int, now: datetime) -> None:
-        """Delete the user's ended sessions, so the store does not grow with every login."""
-        self.store.delete_dead(user_id, now, now - self.idle_timeout)

@@ -23,7 +23,11 @@ class RedisSessionStore:
         self.session_prefix = prefix + "session:"
         self.user_prefix = prefix + "user-sessions:"
 
-    def add(self, record: SessionRecord) -> None:
+    def add(self, record: SessionRecord, idle_since: datetime) -> None:
+        # Redis deletes each record at its absolute lifetime by itself; only idle ones remain.
+        for old in self.for_user(record.user_id):
+            if not old.remember and old.last_seen_at <= idle_since:
+                self.delete(old.key)
         pipe = self.redis.pipeline()
         pipe.hset(self.session_prefix + record.key, mapping=_encode(record))
         pipe.expireat(self.session_prefix + record.key, record.expires_at)
@@ -67,12 +71,6 @@ class RedisSessionStore:
         pipe.srem(self.user_prefix + str(user_id), *keys)
         deleted, _ = pipe.execute()
         return int(deleted)
-
-    def delete_dead(self, user_id: int, now: datetime, idle_since: datetime) -> None:
-        # Redis deletes each record at its absolute lifetime by itself; only idle ones remain.
-        for record in self.for_user(user_id):
-            if not record.remember and record.last_seen_at <= idle_since:
-                self.delete(record.key)
 
 
 def _encode(record: SessionRecord) -> dict[str, str]:

@@ -15,8 +15,9 @@ from flask_bastion.sessions.records import SessionRecord
 class SessionStore(Protocol):
     """The operations the session manager needs from a store."""
 
-    def add(self, record: SessionRecord) -> None:
-        """Store a new record."""
+    def add(self, record: SessionRecord, idle_since: datetime) -> None:
+        """Store a new record, and delete the user's dead ones in the same go: those past their
+        lifetime, and the unremembered ones idle since before ``idle_since``."""
 
     def get(self, key: str) -> SessionRecord | None:
         """The record stored under ``key``, or ``None``."""
@@ -32,7 +33,3 @@ class SessionStore(Protocol):
 
     def delete_for_user(self, user_id: int, keep: str | None = None) -> int:
         """End every session of the user but ``keep``; returns how many ended."""
-
-    def delete_dead(self, user_id: int, now: datetime, idle_since: datetime) -> None:
-        """Delete the user's sessions past their lifetime, and the unremembered ones idle
-        since before ``idle_since``."""

@@ -8,7 +8,6 @@ left on a shared computer cannot be completed later by someone else.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,8 +35,6 @@ from flask_bastion.two_factor.forms import CodeForm
 if TYPE_CHECKING:
     from flask_bastion.auth.store import UserStore
     from flask_bastion.extension import BastionState
-
-security_log = logging.getLogger("flask_bastion.security")
 
 #: Session key of a login waiting for its second factor; never a login by itself.
 PENDING_KEY = "_bastion_two_factor_pending"
@@ -91,8 +88,8 @@ def register(bp: Blueprint, state: BastionState, users: UserStore) -> None:
             try:
                 kind = TwoFactor.of(current_app).verify(user, form.code.data or "")
             except InvalidCode:
-                security_log.info("Second factor refused for account %s.", user.id)
-                record_event(events.LOGIN_FAILED, user_id=user.id, reason="wrong_second_factor")
+                reason = events.REASON_WRONG_SECOND_FACTOR
+                record_event(events.LOGIN_FAILED, user_id=user.id, reason=reason)
                 form.code.errors = [WRONG_CODE]
             else:
                 return _finish(user, remember=bool(pending.get("remember")), kind=kind)

@@ -157,7 +157,7 @@ def _rounds(
             for key, server in running.items():
                 req = requests[key][scenario]
                 script = load.write_script(req, workdir / f"{key}-{scenario}.lua")
-                m = _measure(server, req, script, settings)
+                m = measure(server, req, script, settings)
                 measurements.append({"round": round_, "scenario": scenario, "app": key, **m})
                 print(
                     f"round {round_} {scenario:5} {key:13} {m['per_second']:8.1f} req/s "
@@ -166,9 +166,8 @@ def _rounds(
     return measurements
 
 
-def _measure(
-    server: Server, req: probe.Request, script: Path, settings: Settings
-) -> dict[str, Any]:
+def measure(server: Server, req: probe.Request, script: Path, settings: Settings) -> dict[str, Any]:
+    """Warm up, then run ``wrk`` on ``req`` and read the server's CPU time around it."""
     load.run(server.port, req.path, script, settings.warmup)
     cpu_before = server.cpu_seconds()
     result = load.run(server.port, req.path, script, settings.seconds)

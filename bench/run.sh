@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: install what the benchmark needs (wrk, its own venv in bench/.venv, Redis if it
-# is missing and can be started), then run bench/run.py. BENCH_QUICK=1 makes a smoke run.
+# is missing and can be started), then run bench/run.py and bench/growth.py (PostgreSQL).
+# BENCH_QUICK=1 makes a smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +30,6 @@ if ! port_open 6379 && command -v redis-server >/dev/null 2>&1; then
   sleep 1
 fi
 
-exec "$VENV/bin/python" -m bench.run
+"$VENV/bin/python" -m bench.run
+# Growth: auth with 1,000 and 1,000,000 session and audit rows in PostgreSQL.
+exec "$VENV/bin/python" -m bench.growth

@@ -46,7 +46,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time used so far by the master and its workers."""
-        return sum(_cpu_ticks(pid) for pid in self.pids()) / CLOCK_TICKS
+        return sum(cpu_ticks(pid) for pid in self.pids()) / CLOCK_TICKS
 
     def worker_rss_kib(self) -> list[int]:
         """Resident memory of each worker, in KiB."""
@@ -130,7 +130,7 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def _cpu_ticks(pid: int) -> int:
+def cpu_ticks(pid: int) -> int:
     """utime + stime of one process (fields 14 and 15 of ``/proc/PID/stat``)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()

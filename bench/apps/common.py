@@ -29,9 +29,11 @@ def new_app(name: str) -> Flask:
 
 
 def base_config(app: Flask) -> None:
-    """Secret key and database from the driver."""
+    """Secret key and database from the driver: ``BENCH_DATABASE_URL`` if set (the growth
+    check's PostgreSQL), else the SQLite file ``BENCH_DB``."""
     app.config["SECRET_KEY"] = env("BENCH_SECRET_KEY")
-    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{env('BENCH_DB')}"
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{env('BENCH_DB')}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
 
 
 def render_page(greeting: str, title: str = "") -> str:

@@ -20,7 +20,7 @@ FILTER_MAX_LENGTH = 254
 
 
 def create_blueprint(audit: AuditLog) -> Blueprint:
-    """The ``bastion_admin`` blueprint with the audit page."""
+    """The ``bastion_admin`` blueprint with the audit page (the user console joins it)."""
     bp = Blueprint("bastion_admin", __name__)
 
     @bp.get("/audit")

@@ -37,6 +37,12 @@ PERMISSION_ALLOWED: Final = "role.permission_allowed"
 #: Details ``role`` and ``permission``: the role no longer grants the permission.
 PERMISSION_DENIED: Final = "role.permission_denied"
 FRESH_LOGIN_CONFIRMED: Final = "fresh_login.confirmed"
+#: Detail ``by``: the admin's user id. The account can no longer log in.
+ACCOUNT_DEACTIVATED: Final = "account.deactivated"
+#: Details ``by`` and ``sessions_ended``: an admin ended every session of the user.
+SESSIONS_ENDED_BY_ADMIN: Final = "sessions.ended_by_admin"
+#: Details ``by``, ``sessions_ended`` and ``mailed``: the user must choose a new password.
+PASSWORD_RESET_REQUIRED: Final = "password.reset_required"
 
 # Why a login failed. They tell unknown accounts from wrong passwords, so they go to the
 # audit log only: the login page answers the same for every one of them.
@@ -70,6 +76,9 @@ LABELS: Final[dict[str, str]] = {
     PERMISSION_ALLOWED: "Permission added to a role",
     PERMISSION_DENIED: "Permission removed from a role",
     FRESH_LOGIN_CONFIRMED: "Password confirmed for a sensitive action",
+    ACCOUNT_DEACTIVATED: "Account locked by an admin",
+    SESSIONS_ENDED_BY_ADMIN: "Every session was ended by an admin",
+    PASSWORD_RESET_REQUIRED: "Password reset required by an admin",
 }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flask_bastion.models import Models, utcnow
+from flask_bastion.sql import LIKE_ESCAPE, escape_like
 
 
 def normalize_email(email: str) -> str:
@@ -130,3 +131,23 @@ class UserStore:
     def list_users(self) -> list[Any]:
         """Every user, oldest first."""
         return list(self.db.session.scalars(select(self.User).order_by(self.User.id)))
+
+    def search_users(self, email_part: str, *, offset: int, limit: int) -> list[Any]:
+        """Users whose email contains ``email_part`` (any, if empty), oldest first: at most
+        ``limit`` of them, after the first ``offset``."""
+        query = select(self.User).order_by(self.User.id).offset(offset).limit(limit)
+        if email_part:
+            pattern = f"%{escape_like(normalize_email(email_part))}%"
+            query = query.where(self.User.email.like(pattern, escape=LIKE_ESCAPE))
+        return list(self.db.session.scalars(query))
+
+    def count_active_holders(self, role_name: str) -> int:
+        """How many active users hold the role (the admins left to run the site)."""
+        query = (
+            select(func.count())
+            .select_from(self.User)
+            .join(self._user_roles, self._user_roles.c.user_id == self.User.id)
+            .join(self.Role, self.Role.id == self._user_roles.c.role_id)
+            .where(self.Role.name == role_name, self.User.active.is_(True))
+        )
+        return int(self.db.session.scalar(query) or 0)

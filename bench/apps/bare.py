@@ -15,7 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from bench.apps.common import EMAIL, PASSWORD, base_config, new_app, render_page
+from bench.apps.common import (
+    EMAIL,
+    PASSWORD,
+    base_config,
+    new_app,
+    render_page,
+    werkzeug_verifier,
+)
 
 db = SQLAlchemy()
 
@@ -66,9 +73,4 @@ def init_db(app: Flask) -> None:
 
 def password_verifier(app: Flask) -> Callable[[], None]:
     """One verification of the benchmark password with Werkzeug's default hasher."""
-    stored = generate_password_hash(PASSWORD)
-
-    def verify() -> None:
-        assert check_password_hash(stored, PASSWORD)
-
-    return verify
+    return werkzeug_verifier()

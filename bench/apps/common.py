@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, render_template
+from werkzeug.security import check_password_hash, generate_password_hash
 
 TEMPLATES = Path(__file__).with_name("templates")
 #: The one account each app holds; the driver logs in with it.
@@ -39,3 +41,13 @@ def base_config(app: Flask) -> None:
 def render_page(greeting: str, title: str = "") -> str:
     """The ~2 KB page with its one form, the same in every app."""
     return render_template("page.html", greeting=greeting, title=title)
+
+
+def werkzeug_verifier() -> Callable[[], None]:
+    """One verification of the benchmark password with Werkzeug's default hasher (A and B)."""
+    stored = generate_password_hash(PASSWORD)
+
+    def verify() -> None:
+        assert check_password_hash(stored, PASSWORD)
+
+    return verify

@@ -1,20 +1,20 @@
-"""The notes views. Every query is scoped to the logged-in owner.
+"""The notes views. Every note is loaded and every list is queried through ``NotePolicy``.
 
-A note of another user answers 404, exactly like a note that does not exist, so its id, title
-or existence never leaks (a 403 would confirm that the note is there).
+A note the user may not see answers 404, exactly like a note that does not exist, so its id,
+title or existence never leaks (a 403 would confirm that the note is there).
 """
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from werkzeug.wrappers import Response
 
-from flask_bastion import LIKE_ESCAPE, escape_like, login_required
+from flask_bastion import LIKE_ESCAPE, escape_like, get_or_404, login_required, visible
 from reference_app.extensions import db
 from reference_app.models import Note
-from reference_app.notes import bp
+from reference_app.notes import bp, policy  # noqa: F401  - registers NotePolicy
 from reference_app.notes.forms import NoteForm, SearchForm
 
 PAGE_SIZE = 20
@@ -22,17 +22,11 @@ PAGE_SIZE = 20
 NOTE_ID = "<int(max=2147483647):note_id>"
 
 
-def own_note(note_id: int) -> Note:
-    """The current user's note ``note_id``, or 404 whether it is someone else's or missing."""
-    query = select(Note).where(Note.id == note_id, Note.owner_id == current_user.id)
-    return db.first_or_404(query)
-
-
 @bp.get("/notes")
 @login_required
 def list_notes() -> str:
     """The user's notes, newest first, a page at a time."""
-    query = select(Note).where(Note.owner_id == current_user.id).order_by(Note.updated_at.desc())
+    query = visible(Note).order_by(Note.updated_at.desc())
     page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
     return render_template("notes/list.html", page=page)
 
@@ -55,14 +49,14 @@ def new_note() -> Response | tuple[str, int]:
 @login_required
 def show_note(note_id: int) -> str:
     """One note, its Markdown rendered and sanitised."""
-    return render_template("notes/show.html", note=own_note(note_id))
+    return render_template("notes/show.html", note=get_or_404(Note, note_id))
 
 
 @bp.route(f"/notes/{NOTE_ID}/edit", methods=["GET", "POST"])
 @login_required
 def edit_note(note_id: int) -> Response | tuple[str, int]:
     """Change a note's title and text."""
-    note = own_note(note_id)
+    note = get_or_404(Note, note_id, "edit")
     form = NoteForm(obj=note)
     if form.validate_on_submit():
         note.title = form.title.data or ""
@@ -77,7 +71,7 @@ def edit_note(note_id: int) -> Response | tuple[str, int]:
 @login_required
 def delete_note(note_id: int) -> Response:
     """Delete a note for good."""
-    db.session.delete(own_note(note_id))
+    db.session.delete(get_or_404(Note, note_id, "delete"))
     db.session.commit()
     flash("Note deleted.", "info")
     return redirect(url_for("notes.list_notes"))
@@ -94,8 +88,7 @@ def search() -> tuple[str, int]:
         return render_template("notes/search.html", form=form, notes=None), 400
     pattern = f"%{escape_like(form.q.data or '')}%"
     query = (
-        select(Note)
-        .where(Note.owner_id == current_user.id)
+        visible(Note)
         .where(
             or_(
                 Note.title.ilike(pattern, escape=LIKE_ESCAPE),

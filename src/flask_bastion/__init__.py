@@ -20,6 +20,7 @@ from flask_bastion.exceptions import (
 )
 from flask_bastion.extension import Bastion, BastionState, state_for
 from flask_bastion.headers import csp_nonce
+from flask_bastion.policy import Policy, authorize, can, get_or_404, policy_for, visible
 from flask_bastion.sanitize import render_markdown, sanitize_html
 from flask_bastion.sql import LIKE_ESCAPE, escape_like
 
@@ -31,17 +32,23 @@ __all__ = [
     "ConfigurationError",
     "InvalidPassword",
     "PermissionNeed",
+    "Policy",
     "UnsafeConfigurationError",
+    "authorize",
+    "can",
     "csp_nonce",
     "csrf_exempt",
     "current_identity",
     "escape_like",
+    "get_or_404",
     "has_permission",
     "login_required",
     "permission_required",
+    "policy_for",
     "public",
     "render_markdown",
     "roles_required",
     "sanitize_html",
     "state_for",
+    "visible",
 ]

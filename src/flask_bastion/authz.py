@@ -31,6 +31,7 @@ from flask_principal import (
     identity_loaded,
 )
 
+from flask_bastion import policy
 from flask_bastion.config import setting
 from flask_bastion.exceptions import ConfigurationError
 
@@ -69,6 +70,7 @@ def init_authz(app: Flask, state: BastionState) -> Principal:
     principal = Principal(app, use_sessions=False, skip_static=True)
     identity_loaded.connect(_add_needs, app)
     app.jinja_env.globals["has_permission"] = has_permission
+    app.jinja_env.globals["can"] = policy.can
     deny = setting(app, "BASTION_DENY_BY_DEFAULT")
     if not isinstance(deny, bool):
         raise ConfigurationError(
@@ -96,11 +98,16 @@ def is_public(app: Flask, endpoint: str) -> bool:
     """Whether ``endpoint`` serves static files or is marked public, or its blueprint is."""
     if endpoint == "static" or endpoint.endswith(".static"):
         return True
-    if getattr(app.view_functions.get(endpoint), PUBLIC_MARK, False):
+    return endpoint_marked(app, endpoint, PUBLIC_MARK)
+
+
+def endpoint_marked(app: Flask, endpoint: str, mark: str) -> bool:
+    """Whether the view of ``endpoint``, or one of the blueprints it sits in, carries ``mark``."""
+    if getattr(app.view_functions.get(endpoint), mark, False):
         return True
     parts = endpoint.split(".")[:-1]
     blueprints = (app.blueprints.get(".".join(parts[:n])) for n in range(1, len(parts) + 1))
-    return any(getattr(blueprint, PUBLIC_MARK, False) for blueprint in blueprints)
+    return any(getattr(blueprint, mark, False) for blueprint in blueprints)
 
 
 def denies_by_default(app: Flask) -> bool:

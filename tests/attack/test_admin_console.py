@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -247,3 +249,39 @@ def test_require_reset_mails_a_link(app_factory: Any, smtp_server: Mailbox) -> N
     assert victim.get("/notes").status_code == 302
     assert smtp_server.link_to(EMAIL).startswith(EXTERNAL_URL + "/reset/")
     assert audited(app, events.PASSWORD_RESET_REQUIRED)[0]["details"]["mailed"] is True
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(console_app: Flask) -> None:
+    """The last-admin count waits for a concurrent demotion to commit, then counts again.
+
+    Admin one has counted two admins and is about to demote admin two; admin two's count,
+    made meanwhile, must not see two admins as well (both would go, leaving none).
+    """
+    create_user(console_app, ADMIN, roles=("admin",))
+    create_user(console_app, "second@example.org", roles=("admin",))
+    counted = threading.Event()
+    seen_by_second: list[int] = []
+
+    def first_admin() -> None:
+        with console_app.app_context():
+            users = state_for(console_app).users
+            assert users is not None and users.count_active_holders("admin") == 2
+            counted.set()
+            time.sleep(0.5)  # admin two's count starts meanwhile
+            users.revoke(users.find_by_email("second@example.org"), "admin")
+            users.db.session.commit()
+
+    def second_admin() -> None:
+        counted.wait(timeout=10)
+        with console_app.app_context():
+            users = state_for(console_app).users
+            assert users is not None
+            seen_by_second.append(users.count_active_holders("admin"))
+            users.db.session.rollback()
+
+    threads = [threading.Thread(target=first_admin), threading.Thread(target=second_admin)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert seen_by_second == [1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from flask_bastion.models import Models, utcnow
 from flask_bastion.sql import LIKE_ESCAPE, escape_like
@@ -142,7 +142,18 @@ class UserStore:
         return list(self.db.session.scalars(query))
 
     def count_active_holders(self, role_name: str) -> int:
-        """How many active users hold the role (the admins left to run the site)."""
+        """How many active users hold the role (the admins left to run the site).
+
+        The role's row is locked first, until the transaction ends: two admins demoting each
+        other at the same instant would otherwise both count two admins and leave none. The
+        second one waits for the first to commit, then counts again. The lock is a no-op write
+        rather than ``SELECT ... FOR UPDATE``, which SQLite ignores: a write serialises on
+        every database.
+        """
+        role = self.Role.__table__
+        self.db.session.execute(
+            update(role).where(role.c.name == role_name).values(name=role.c.name)
+        )
         query = (
             select(func.count())
             .select_from(self.User)

@@ -120,8 +120,12 @@ def _login(port: int) -> Request:
 
 
 def _auth(port: int) -> Request:
+    """A page view of a user some time after logging in: the first page after a login may
+    set cookies (a login starts a fresh session, whose CSRF secret the first form makes), so
+    it is requested once, and its cookies kept, before the request that is repeated."""
     client = Client(port)
     client.send(client.request("POST", "/login", _login_form(client)))
+    client.send(client.request("GET", "/private"))
     req = client.request("GET", "/private")
     status, _, body = client.send(req)
     _expect(status == 200 and "Hello again" in body, f"auth: GET /private answered {status}")

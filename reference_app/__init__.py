@@ -1,7 +1,8 @@
 """Notes: the reference application, a small multi-user notes app built on Flask-Bastion.
 
 Every protection of the extension is at work here: register and log in, write Markdown notes
-that only their owner can ever see, search them, and (for admins) list the users.
+that only their owner and the users they share them with can ever see, search them, and (for
+admins) list the users.
 """
 
 from __future__ import annotations
@@ -46,9 +47,11 @@ def database_uri(url: str) -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from reference_app.admin import bp as admin_bp
+    from reference_app.api import bp as api_bp
     from reference_app.main import bp as main_bp
     from reference_app.notes import bp as notes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(notes_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp)

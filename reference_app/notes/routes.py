@@ -1,34 +1,38 @@
 """The notes views. Every note is loaded and every list is queried through ``NotePolicy``.
 
 A note the user may not see answers 404, exactly like a note that does not exist, so its id,
-title or existence never leaks (a 403 would confirm that the note is there).
+title or existence never leaks (a 403 would confirm that the note is there). A user it is
+shared with may see it, so a refused action answers them 403.
 """
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_
 from werkzeug.wrappers import Response
 
-from flask_bastion import LIKE_ESCAPE, escape_like, get_or_404, login_required, visible
+from flask_bastion import get_or_404, login_required, visible
 from reference_app.extensions import db
 from reference_app.models import Note
 from reference_app.notes import bp, policy  # noqa: F401  - registers NotePolicy
-from reference_app.notes.forms import NoteForm, SearchForm
+from reference_app.notes.forms import NoteForm, SearchForm, ShareForm
+from reference_app.notes.queries import matching, newest_first
+from reference_app.notes.sharing import share_of, shares_for
 
 PAGE_SIZE = 20
-#: Note ids fit a 32-bit integer column; a larger number in the URL is simply not found.
-NOTE_ID = "<int(max=2147483647):note_id>"
+#: Ids fit a 32-bit integer column; a larger number in the URL is simply not found.
+ID = "int(max=2147483647)"
+NOTE_ID = f"<{ID}:note_id>"
 
 
 @bp.get("/notes")
 @login_required
 def list_notes() -> str:
-    """The user's notes, newest first, a page at a time."""
-    query = visible(Note).order_by(Note.updated_at.desc())
+    """The user's notes and those shared with them, newest first, a page at a time."""
+    query = newest_first(visible(Note))
     page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
-    return render_template("notes/list.html", page=page)
+    shares = shares_for(current_user.id, page.items)
+    return render_template("notes/list.html", page=page, shares=shares)
 
 
 @bp.route("/notes/new", methods=["GET", "POST"])
@@ -47,9 +51,9 @@ def new_note() -> Response | tuple[str, int]:
 
 @bp.get(f"/notes/{NOTE_ID}")
 @login_required
-def show_note(note_id: int) -> str:
+def show_note(note_id: int) -> tuple[str, int]:
     """One note, its Markdown rendered and sanitised."""
-    return render_template("notes/show.html", note=get_or_404(Note, note_id))
+    return render_note(get_or_404(Note, note_id))
 
 
 @bp.route(f"/notes/{NOTE_ID}/edit", methods=["GET", "POST"])
@@ -86,20 +90,23 @@ def search() -> tuple[str, int]:
         return render_template("notes/search.html", form=form, notes=None), 200
     if not form.validate():
         return render_template("notes/search.html", form=form, notes=None), 400
-    pattern = f"%{escape_like(form.q.data or '')}%"
-    query = (
-        visible(Note)
-        .where(
-            or_(
-                Note.title.ilike(pattern, escape=LIKE_ESCAPE),
-                Note.body.ilike(pattern, escape=LIKE_ESCAPE),
-            )
-        )
-        .order_by(Note.updated_at.desc())
-        .limit(PAGE_SIZE)
-    )
-    notes = db.session.scalars(query).all()
-    return render_template("notes/search.html", form=form, notes=notes), 200
+    query = newest_first(visible(Note).where(matching(form.q.data or "")))
+    notes = db.session.scalars(query.limit(PAGE_SIZE)).all()
+    shares = shares_for(current_user.id, notes)
+    return render_template("notes/search.html", form=form, notes=notes, shares=shares), 200
+
+
+def render_note(
+    note: Note, share_form: ShareForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """A note's page. Its owner also gets the sharing section (``share_form`` refilled after a
+    refused share); a user it is shared with sees whose it is and what they may do."""
+    return render_template(
+        "notes/show.html",
+        note=note,
+        share_form=share_form or ShareForm(formdata=None),
+        my_share=share_of(note, current_user.id),
+    ), status
 
 
 def _form_status() -> int:

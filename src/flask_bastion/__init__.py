@@ -23,6 +23,7 @@ from flask_bastion.headers import csp_nonce
 from flask_bastion.policy import Policy, authorize, can, get_or_404, policy_for, visible
 from flask_bastion.sanitize import render_markdown, sanitize_html
 from flask_bastion.sql import LIKE_ESCAPE, escape_like
+from flask_bastion.tokens import scope_required
 
 __all__ = [
     "LIKE_ESCAPE",
@@ -49,6 +50,7 @@ __all__ = [
     "render_markdown",
     "roles_required",
     "sanitize_html",
+    "scope_required",
     "state_for",
     "visible",
 ]

@@ -57,7 +57,7 @@ GUARDS_MARK = "_bastion_guards"
 class Guard:
     """What a decorator asks of a view's visitor, recorded on the view for review."""
 
-    kind: Literal["login", "fresh login", "roles", "permissions"]
+    kind: Literal["login", "fresh login", "roles", "permissions", "scopes"]
     names: tuple[str, ...] = ()
 
     def __str__(self) -> str:
@@ -119,14 +119,28 @@ def deny_anonymous() -> ResponseReturnValue | None:
     """Send an anonymous request for a non-public endpoint to the login page (JSON: 401).
 
     A URL that matches no route passes on to its 404 (or 405), so the answer does not tell
-    which addresses exist. Public endpoints cost no database access.
+    which addresses exist. Flask's automatic ``OPTIONS`` answer passes too: the view never
+    runs for it, and a browser's CORS preflight carries no credentials, so refusing it would
+    only break cross-origin API clients. Public endpoints cost no database access.
     """
-    endpoint = request.endpoint
-    if endpoint is None or request.routing_exception is not None:
-        return None
-    if is_public(current_app, endpoint) or current_user.is_authenticated:
+    if not is_anonymous_for_guarded_endpoint():
         return None
     return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+
+
+def is_anonymous_for_guarded_endpoint() -> bool:
+    """Whether this request is anonymous and routed to a non-public endpoint, so that
+    deny-by-default (where it is on) refuses it before its view can run."""
+    endpoint = request.endpoint
+    if endpoint is None or request.routing_exception is not None or answered_by_flask():
+        return False
+    return not (is_public(current_app, endpoint) or current_user.is_authenticated)
+
+
+def answered_by_flask() -> bool:
+    """Whether Flask answers this request itself: ``OPTIONS`` on a route, with its methods."""
+    rule = request.url_rule
+    return request.method == "OPTIONS" and bool(getattr(rule, "provide_automatic_options", False))
 
 
 def current_identity() -> Identity:

@@ -177,6 +177,23 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     "BASTION_CONFIRM_EMAIL": None,
     #: How long an email-confirmation link works; a timedelta or seconds.
     "BASTION_CONFIRM_TOKEN_MAX_AGE": timedelta(hours=24),
+    #: Origins (``https://host[:port]``, exact) whose scripts may call the JSON API across
+    #: origins (CORS), with bearer tokens: never with cookies. Empty (the default) sends no CORS
+    #: header at all; ``"*"`` is refused at start. Pages other than the API never get CORS.
+    "BASTION_CORS_ORIGINS": [],
+    #: Scopes a personal access token may carry: name -> what it allows, in words. The
+    #: settings page offers "Read only" (read) and "Read and write" (read, write); an API view
+    #: names the scopes it needs with ``scope_required("write")``.
+    "BASTION_TOKEN_SCOPES": {
+        "read": "Read your data.",
+        "write": "Create, change and delete your data.",
+    },
+    #: The longest lifetime a personal access token may be given, in days: a leaked token
+    #: must not work for ever.
+    "BASTION_TOKEN_MAX_LIFETIME_DAYS": 365,
+    #: Limits on the requests authenticated by one access token, whatever the IP (a leaked
+    #: token used from many machines). The per-IP ``RATELIMIT_DEFAULT`` applies as well.
+    "BASTION_TOKEN_RATE_LIMIT": "600 per minute",
 }
 
 LIBRARY_DEFAULTS: Final[dict[str, Any]] = {

@@ -11,12 +11,13 @@ import logging
 import secrets
 from typing import Final
 
-from flask import Flask, Response, current_app, jsonify, render_template, request, session
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import ClientDisconnected, HTTPException, InternalServerError
 
+from flask_bastion.api import within_json_api
 from flask_bastion.config import is_development
-from flask_bastion.exceptions import ClientFacingError
+from flask_bastion.exceptions import ClientFacingError, InvalidFields
 from flask_bastion.limits import retry_after_seconds
 from flask_bastion.transport import run_first
 
@@ -45,6 +46,9 @@ def init_errors(app: Flask) -> None:
     """Answer every HTTP error and every uncaught exception with a generic page."""
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
+    # Registered before Flask-Login's own after-request hook, so it runs after it: Flask runs
+    # these hooks in the reverse order of their registration.
+    app.after_request(_send_no_cookie_with_cookieless_error)
     if not is_development(app):
         run_first(app, _refuse_debugger)
 
@@ -59,7 +63,8 @@ def handle_http_error(error: HTTPException) -> Response:
         message = CSRF_MESSAGE
     elif isinstance(error, ClientFacingError):
         message = str(error.description)
-    response = error_response(code, title, message)
+    fields = error.fields if isinstance(error, InvalidFields) else None
+    response = error_response(code, title, message, fields=fields)
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
@@ -84,13 +89,26 @@ def _discard_failed_transaction() -> None:
         db.session.rollback()
 
 
-def error_response(code: int, title: str, message: str, incident: str | None = None) -> Response:
-    """The error as JSON for API clients, otherwise as the ``bastion/error.html`` page."""
+def error_response(
+    code: int,
+    title: str,
+    message: str,
+    incident: str | None = None,
+    *,
+    fields: dict[str, list[str]] | None = None,
+) -> Response:
+    """The error as JSON for API clients, otherwise as the ``bastion/error.html`` page.
+
+    JSON: ``{"error": {"status", "title", "message"}}``, plus ``incident`` on a 500 and
+    ``fields`` (what is wrong with each field) on a 422.
+    """
     if wants_json():
-        body = {"error": {"status": code, "title": title, "message": message}}
+        error: dict[str, object] = {"status": code, "title": title, "message": message}
         if incident:
-            body["error"]["incident"] = incident
-        response = jsonify(body)
+            error["incident"] = incident
+        if fields is not None:
+            error["fields"] = fields
+        response = jsonify({"error": error})
     else:
         response = Response(_render_page(code, title, message, incident), mimetype="text/html")
     response.status_code = code
@@ -120,16 +138,33 @@ def _start_no_session() -> None:
 
     A cross-site POST arrives without the user's ``SameSite`` cookies; if its error page
     (which renders a CSRF token) answered with a new session cookie, that cookie would replace
-    the user's real session in the browser, and any site could log its visitors out.
+    the user's real session in the browser, and any site could log its visitors out. The
+    cookies are dropped at the very end (:func:`_send_no_cookie_with_cookieless_error`), after
+    every other hook, since one of them may still write to the session or clear a cookie.
     """
     cookie = current_app.session_interface.get_cookie_name(current_app)
     if cookie not in request.cookies:
+        g.bastion_cookieless_error = True
+
+
+def _send_no_cookie_with_cookieless_error(response: Response) -> Response:
+    """Strip every cookie from an error answered to a request that came without a session.
+
+    Setting one would replace the user's cookie, and clearing one (Flask-Login clears the
+    remember cookie when it finds a session without a user) would delete it: either logs the
+    user out. The session is emptied too, so Flask saves nothing.
+    """
+    if g.get("bastion_cookieless_error"):
+        session.clear()
         session.modified = False
+        response.headers.remove("Set-Cookie")
+    return response
 
 
 def wants_json() -> bool:
-    """Whether the client prefers JSON to HTML (API clients, ``fetch`` calls)."""
-    if request.is_json:
+    """Whether to answer in JSON: always within a JSON API (whatever ``Accept`` says), else
+    when the client prefers JSON to HTML (API clients, ``fetch`` calls)."""
+    if request.is_json or within_json_api():
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

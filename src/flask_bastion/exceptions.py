@@ -7,7 +7,9 @@ customise them like any other HTTP error.
 
 from __future__ import annotations
 
-from werkzeug.exceptions import BadRequest, Forbidden
+from collections.abc import Mapping, Sequence
+
+from werkzeug.exceptions import BadRequest, Forbidden, UnprocessableEntity, UnsupportedMediaType
 
 
 class BastionError(Exception):
@@ -64,3 +66,29 @@ class NulCharacterRefused(ClientFacingError, BadRequest):
     """A form field or query parameter contained a NUL character, which no text column holds."""
 
     description = "Text cannot contain a null character. Remove it and send the form again."
+
+
+class JSONRequired(ClientFacingError, UnsupportedMediaType):
+    """A JSON API endpoint was sent a body that is not labelled JSON (a form post, say)."""
+
+    description = "Send the body as JSON, with the header Content-Type: application/json."
+
+
+class MalformedJSON(ClientFacingError, BadRequest):
+    """A request body labelled JSON could not be parsed as JSON."""
+
+    description = "The body is not valid JSON. Check its syntax and send it again."
+
+
+class InvalidFields(ClientFacingError, UnprocessableEntity):
+    """Well-formed input whose values break the endpoint's schema.
+
+    ``fields`` maps each field name to what is wrong with it, so a client can show every
+    problem next to its field at once; a JSON error answer carries it as ``error.fields``.
+    """
+
+    description = "Some fields are not valid; error.fields says what to change in each."
+
+    def __init__(self, fields: Mapping[str, Sequence[str]], description: str | None = None) -> None:
+        super().__init__(description)
+        self.fields = {name: list(messages) for name, messages in fields.items()}

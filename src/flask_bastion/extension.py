@@ -19,8 +19,10 @@ from flask_bastion import (
     mail,
     sanitize,
     secret_key,
+    signing,
     transport,
 )
+from flask_bastion.api.cors import init_cors
 from flask_bastion.check import refuse_unsafe_start
 from flask_bastion.exceptions import ConfigurationError
 from flask_bastion.lockout import LoginThrottle, init_lockout
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from flask_bastion.auth.store import UserStore
     from flask_bastion.recovery import Recovery
     from flask_bastion.sessions import SessionManager
+    from flask_bastion.tokens.store import TokenStore
 
 EXTENSION_KEY = "bastion"
 
@@ -62,6 +65,7 @@ class BastionState:
     sessions: SessionManager | None = None
     audit: AuditLog | None = None
     recovery: Recovery | None = None
+    tokens: TokenStore | None = None
 
 
 class Bastion:
@@ -101,6 +105,7 @@ class Bastion:
             )
         config.apply_defaults(app)
         secret_key.ensure_secret_key(app)
+        signing.init_signing(app)
         refuse_unsafe_start(app)
         limiter = limits.init_limits(app)
         state = BastionState(
@@ -117,6 +122,7 @@ class Bastion:
         headers.init_headers(app)
         errors.init_errors(app)
         inputs.init_inputs(app)
+        init_cors(app)
         sanitize.init_sanitize(app)
         if self.db is not None and self.models is not None:
             self._init_accounts(app, state, self.db, self.models)
@@ -130,11 +136,13 @@ class Bastion:
         from flask_bastion.auth import init_auth
         from flask_bastion.auth.store import UserStore
         from flask_bastion.sessions import init_sessions
+        from flask_bastion.tokens.setup import init_tokens
 
         state.users = UserStore(db, models)
         state.sessions = init_sessions(app, db, models.sessions)
         state.audit = init_audit(app, db, models)
         state.login_manager = init_auth(app, state, state.users, state.sessions)
+        state.tokens = init_tokens(app, state, db, models)
         init_account(app, Accounts(state, state.users, state.sessions))
         state.principal = authz.init_authz(app, state)
 

@@ -13,6 +13,8 @@ from flask_bastion.exceptions import NulCharacterRefused
 from flask_bastion.transport import run_first
 
 NUL = "\x00"
+#: Bodies whose fields Werkzeug parses into ``request.form``.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def init_inputs(app: Flask) -> None:
@@ -22,9 +24,14 @@ def init_inputs(app: Flask) -> None:
 
 
 def refuse_nul_characters() -> None:
-    """Raise :class:`NulCharacterRefused` when any query or form value holds a NUL."""
-    values = list(request.args.values())
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values.extend(request.form.values())
-    if any(NUL in value for value in values):
+    """Raise :class:`NulCharacterRefused` when the query string or any form value holds a NUL.
+
+    The query string is searched as sent: a NUL can only reach a decoded name or value as
+    ``%00`` (or as a raw NUL byte), so a request that only reads its path never pays for
+    parsing a query it does not use.
+    """
+    query = request.query_string
+    if b"%00" in query or b"\x00" in query:
+        raise NulCharacterRefused()
+    if request.mimetype in FORM_TYPES and any(NUL in value for value in request.form.values()):
         raise NulCharacterRefused()

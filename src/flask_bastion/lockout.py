@@ -52,10 +52,13 @@ class LoginThrottle:
         self.lock_after = lock_after
         self.lock_duration = lock_duration.total_seconds()
 
-    def check(self, email: str) -> None:
-        """Raise :class:`AccountThrottled` if ``email`` may not be tried right now."""
+    def check(self, email: str) -> bool:
+        """Raise :class:`AccountThrottled` if ``email`` may not be tried right now; otherwise
+        return whether it has failures on record, which a successful login then clears (an
+        account with none costs no clearing)."""
         failures_key, wait_key = self._keys(email)
-        if self.storage.get(failures_key) >= self.lock_after:
+        failures = self.storage.get(failures_key)
+        if failures >= self.lock_after:
             minutes = math.ceil(self._seconds_left(failures_key) / 60)
             raise AccountThrottled(
                 description=(
@@ -73,6 +76,7 @@ class LoginThrottle:
                 ),
                 retry_after=seconds,
             )
+        return bool(failures > 0)
 
     def failed(self, email: str) -> bool:
         """Count a failure on ``email``; ``True`` when this failure locked the account."""

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flask_bastion.audit.table import define_table as define_audit_table
@@ -24,6 +34,8 @@ from flask_bastion.two_factor.table import define_table as define_recovery_code_
 #: object gets one set of models however many times the extension is created.
 MODELS_KEY = "flask_bastion_models"
 EMAIL_MAX_LENGTH = 254
+ACCESS_TOKEN_NAME_MAX_LENGTH = 100
+TokenStatus = Literal["active", "expired", "revoked"]
 
 
 @dataclass(frozen=True)
@@ -38,11 +50,17 @@ class Models:
     sessions: Table
     security_events: Table
     recovery_codes: Table
+    AccessToken: Any
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware datetime: SQLite returns naive ones, which are UTC here."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def define_models(db: SQLAlchemy) -> Models:
@@ -189,4 +207,49 @@ def _build(db: SQLAlchemy) -> Models:
         sessions=sessions,
         security_events=define_audit_table(db.metadata),
         recovery_codes=define_recovery_code_table(db.metadata),
+        AccessToken=_define_access_token(db, User),
     )
+
+
+def _define_access_token(db: SQLAlchemy, user_model: Any) -> Any:
+    class AccessToken(db.Model):  # type: ignore[name-defined]
+        """A personal access token: a secret that a script sends as ``Authorization: Bearer``.
+
+        Only the SHA-256 of the secret is stored (``token_hash``), so a copy of the table lets
+        nobody in. A password needs a slow hash because people choose guessable ones; this
+        secret has 256 random bits, which no one can guess however fast the hash, so a fast
+        hash is enough, and a request is authenticated by one lookup of the hash in a unique
+        index rather than by checking a slow hash against every stored token.
+        """
+
+        __tablename__ = "bastion_access_token"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        user_id: Mapped[int] = mapped_column(
+            ForeignKey("bastion_user.id", ondelete="CASCADE"), index=True
+        )
+        #: What the owner calls it ("laptop backup script"), to tell their tokens apart.
+        name: Mapped[str] = mapped_column(String(ACCESS_TOKEN_NAME_MAX_LENGTH))
+        #: SHA-256 of the secret, in hex; the secret itself is shown once and never stored.
+        token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+        #: The secret's first characters, shown in lists so the owner recognises a token.
+        prefix: Mapped[str] = mapped_column(String(16))
+        #: The names of the scopes granted, sorted (``["read", "write"]``).
+        scopes: Mapped[list[str]] = mapped_column(JSON)
+        created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+        #: Every token expires: a forgotten one stops working on its own.
+        expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+        #: Written at most once a minute (see ``TokenStore.authenticate``).
+        last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+        revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+        user: Mapped[Any] = relationship(user_model)
+
+        def status(self, now: datetime) -> TokenStatus:
+            """Whether the token is usable ``now``, or why not."""
+            if self.revoked_at is not None:
+                return "revoked"
+            return "active" if now < as_utc(self.expires_at) else "expired"
+
+        def __repr__(self) -> str:
+            return f"<AccessToken {self.id} {self.prefix}...>"
+
+    return AccessToken

@@ -14,7 +14,8 @@ a :meth:`Policy.visible` method that narrows a query to the objects a user may s
     notes = db.session.scalars(visible(Note))    # lists and searches see what "view" sees
 
 Everything fails closed: a model without a policy, or an action without its method, is a
-:class:`~flask_bastion.exceptions.ConfigurationError`, and anonymous users may do nothing.
+:class:`~flask_bastion.exceptions.ConfigurationError` whoever asks (anonymous or not, the object
+found or not), so the first test that touches the gap reports it; anonymous users may do nothing.
 """
 
 from __future__ import annotations
@@ -44,17 +45,24 @@ class Policy:
 
     def allows(self, user: Any, action: str, obj: Any) -> bool:
         """Whether ``user`` (logged in) may do ``action`` to ``obj``."""
+        return bool(self._check(action)(user, obj))
+
+    def visible(self, user: Any, query: Select[Any]) -> Select[Any]:
+        """``query`` narrowed to the objects ``user`` may view: it must agree with ``can_view``."""
+        raise ConfigurationError(
+            f"{type(self).__name__} does not define visible(); define visible(user, query) to "
+            "return the query narrowed to the objects can_view() allows."
+        )
+
+    def _check(self, action: str) -> Callable[[Any, Any], bool]:
+        """The ``can_<action>`` method; raises if there is none, since nothing is allowed then."""
         check: Callable[[Any, Any], bool] | None = getattr(self, f"can_{action}", None)
         if check is None:
             raise ConfigurationError(
                 f"{type(self).__name__} has no can_{action}() method; define it to allow "
                 f"the {action!r} action (nothing is allowed without it)."
             )
-        return bool(check(user, obj))
-
-    def visible(self, user: Any, query: Select[Any]) -> Select[Any]:
-        """``query`` narrowed to the objects ``user`` may view: it must agree with ``can_view``."""
-        raise ConfigurationError(f"{type(self).__name__} does not define visible().")
+        return check
 
 
 def policy_for(model: type) -> Callable[[PolicyClass], PolicyClass]:
@@ -81,9 +89,10 @@ def policy_of(model: type) -> Policy:
 
 def can(action: str, obj: Any) -> bool:
     """Whether the current user may do ``action`` to ``obj`` (also a template global)."""
-    if obj is None or not current_user.is_authenticated:
+    if obj is None:
         return False
-    return policy_of(type(obj)).allows(current_user, action, obj)
+    check = policy_of(type(obj))._check(action)
+    return bool(current_user.is_authenticated and check(current_user, obj))
 
 
 def authorize(action: str, obj: Model | None) -> Model:
@@ -101,6 +110,9 @@ def authorize(action: str, obj: Model | None) -> Model:
 
 def get_or_404(model: type[Model], ident: Any, action: str = VIEW) -> Model:
     """Load ``model`` by primary key and :func:`authorize` ``action`` on it."""
+    policy = policy_of(model)
+    for needed in (VIEW, action):  # a gap raises even when no such object exists
+        policy._check(needed)
     db = current_app.extensions["sqlalchemy"]
     obj: Model | None = db.session.get(model, ident)
     return authorize(action, obj)
@@ -109,7 +121,8 @@ def get_or_404(model: type[Model], ident: Any, action: str = VIEW) -> Model:
 def visible(model: type[Model], query: Select[Any] | None = None) -> Select[Any]:
     """A query for the ``model`` objects the current user may view (``query`` narrowed, or
     all of them); for an anonymous user it finds nothing."""
+    policy = policy_of(model)
     query = select(model) if query is None else query
     if not current_user.is_authenticated:
         return query.where(false())
-    return policy_of(model).visible(current_user, query)
+    return policy.visible(current_user, query)

@@ -2,7 +2,8 @@
 
 Another user's note answers 404 exactly like a missing one (a 403 would confirm it exists), and
 it is left unchanged. Roles are read from the database on every request, so a revoked role stops
-working at once. Logging out ends the session.
+working at once. Logging out ends the session. Shared notes are attacked in
+``test_note_sharing.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask_bastion import state_for
 from reference_app.extensions import db
 from reference_app.models import Note
 from tests.support.accounts import create_user, login
-from tests.support.client import csrf_token_in, form_token
+from tests.support.client import form_token, post_with_token
 from tests.support.two_factor import login_admin
 
 SECRET_TITLE = "Alice secret plan"
@@ -39,12 +40,6 @@ def mallory(app, client):
         db.session.commit()
     assert login(client, "mallory@example.org").status_code == 302
     return client
-
-
-def post_with_token(client, path: str, data: dict[str, str] | None = None):
-    """POST ``path`` with a valid CSRF token of the client's own session."""
-    token = csrf_token_in(client.get("/notes").get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **(data or {})})
 
 
 @pytest.mark.parametrize("path", ["/notes/1", "/notes/1/edit"], ids=["show", "edit-form"])
@@ -80,7 +75,7 @@ def test_other_users_note_cannot_be_found_by_search(mallory, term):
 
 
 def test_other_users_note_is_not_listed(mallory):
-    """The notes list shows only the user's own notes."""
+    """The notes list never shows another user's note that is not shared with them."""
     html = mallory.get("/notes").get_data(as_text=True)
     assert "/notes/1" not in html
     assert "No notes yet." in html

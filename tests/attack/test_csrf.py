@@ -91,6 +91,10 @@ FOREIGN_REFERERS = {
 }
 
 
+#: What a browser sends with a form that another site auto-submits.
+CROSS_SITE = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+
+
 def make_world(app: Flask, logged_in: bool) -> World:
     """A user with one note; logged in (holding a CSRF session token) when asked."""
     user_id = create_user(app, VICTIM)
@@ -129,6 +133,18 @@ def test_post_without_valid_token_is_refused(app, name, token):
     assert response.status_code == 400
     assert "expired" in response.get_data(as_text=True)
     assert not action.happened(world)
+
+
+@pytest.mark.parametrize("path", ["/notes/new", "/logout", "/account/password"])
+def test_cross_site_post_sets_and_clears_no_cookie(app, path):
+    """A cross-site form reaches the app without the user's ``SameSite`` cookies; its refusal
+    must neither set a session cookie nor clear the remember cookie, either of which would
+    replace or delete the user's own in the browser and log them out from any site."""
+    create_user(app, VICTIM)
+    stranger = app.test_client()  # the victim's browser, its Lax cookies left out
+    response = stranger.post(path, data={"title": "forged"}, headers=CROSS_SITE)
+    assert response.status_code == 400
+    assert response.headers.getlist("Set-Cookie") == []
 
 
 @pytest.mark.parametrize("name", ACTIONS)

@@ -1,10 +1,11 @@
 """Deny by default: every endpoint needs a login unless it is explicitly public.
 
 The walk below requests every route of the reference app, with every method it accepts, as an
-anonymous client: each answers the login redirect (401 for JSON clients) unless it is in the
-public list of this module, so a view added without a decorator fails here until it is
-protected or listed. A view its author forgot to protect is protected anyway; a URL that no
-route serves stays 404.
+anonymous client: each answers the login redirect (401 for JSON clients, and for every client
+of the JSON API) unless it is in the public list of this module, so a view added without a
+decorator fails here until it is protected or listed. A view its author forgot to protect is
+protected anyway; a URL that no route serves stays 404. OPTIONS is Flask's own answer (the
+allowed methods), which never runs the view.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from flask import Blueprint
 
 from flask_bastion import public
+from flask_bastion.api import is_json_api
 from flask_bastion.check import run_checks
 from flask_bastion.exceptions import ConfigurationError
 from reference_app import create_app
@@ -36,6 +38,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "bastion_auth.reset_request",
         "bastion_auth.reset_password",
         "bastion_auth.confirm_email",
+        "api.openapi",
     }
 )
 SECRET = "forgotten view ran"
@@ -46,6 +49,7 @@ class Route:
     endpoint: str
     path: str
     methods: tuple[str, ...]
+    json_api: bool
 
 
 def reference_routes() -> list[Route]:
@@ -57,6 +61,7 @@ def reference_routes() -> list[Route]:
             rule.endpoint,
             adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, 1)),
             tuple(sorted(rule.methods or ())),
+            is_json_api(app, rule.endpoint),
         )
         for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule)
     ]
@@ -81,16 +86,28 @@ def is_login_redirect(response) -> bool:
 def test_every_route_is_public_or_asks_anonymous_visitors_to_log_in(client, route):
     """Each method of each route answers the login redirect or 401 (JSON) unless listed public."""
     token = form_token(client, "/login")
-    for method in route.methods:
+    for method in set(route.methods) - {"OPTIONS"}:
         html = send(client, method, route.path, token)
         json = send(client, method, route.path, token, headers={"Accept": "application/json"})
         if route.endpoint in PUBLIC_ENDPOINTS:
             assert json.status_code != 401, method
         else:
-            assert is_login_redirect(html), (method, html.status_code)
+            if route.json_api:
+                assert html.status_code == 401, (method, html.status_code)
+            else:
+                assert is_login_redirect(html), (method, html.status_code)
             assert json.status_code == 401, method
             if method != "HEAD":
                 assert json.get_json()["error"]["status"] == 401
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{route.path}" for route in ROUTES])
+def test_options_is_answered_by_flask_without_running_the_view(client, route):
+    """OPTIONS (a CORS preflight) gets Flask's own answer, the allowed methods, never the view."""
+    response = client.options(route.path)
+    assert response.status_code == 200
+    assert response.get_data() == b""
+    assert set(response.headers["Allow"].split(", ")) >= set(route.methods)
 
 
 def test_public_list_names_only_existing_endpoints():

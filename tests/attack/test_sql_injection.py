@@ -177,3 +177,10 @@ def test_nul_byte_in_login_fails_to_log_in(app, client, email, password):
     assert response.status_code == 400
     assert "null character" in response.get_data(as_text=True)
     assert client.get("/notes").status_code == 302
+
+
+def test_nul_byte_in_a_query_parameter_name_is_a_clear_400(searcher):
+    """A NUL in a parameter's name is refused like one in its value."""
+    response = searcher.get("/search?q=x&a%00b=1")
+    assert response.status_code == 400
+    assert "null character" in response.get_data(as_text=True)

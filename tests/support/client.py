@@ -39,3 +39,10 @@ def form_token(client: FlaskClient, path: str) -> str:
     """GET ``path`` and return the CSRF token of its form."""
     response = client.get(path)
     return csrf_token_in(response.get_data(as_text=True))
+
+
+def post_with_token(client: FlaskClient, path: str, data: dict[str, str] | None = None) -> Any:
+    """POST ``path`` as the client's own page would: with a valid CSRF token of its session,
+    taken from the layout of a logged-in page."""
+    token = csrf_token_in(client.get("/notes").get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **(data or {})})

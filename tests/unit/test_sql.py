@@ -1,11 +1,13 @@
-"""``escape_like``: a search term matches literally, whatever wildcards it contains."""
+"""``escape_like``: a search term matches literally, whatever wildcards it contains; and
+Flask-Bastion's own writes, committed on their own or together."""
 
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select
 
-from flask_bastion.sql import LIKE_ESCAPE, escape_like
+from flask_bastion.sql import LIKE_ESCAPE, committed, escape_like, one_commit
 
 ROWS = ["100% sure", "1000 sure", "snake_case", "snakeXcase", "back\\slash", "plain", "C:\\%_"]
 
@@ -66,3 +68,35 @@ def test_escaped_term_matches_literally_in_sql(table, term, expected):
     query = select(rows.c.text).where(rows.c.text.like(pattern, escape=LIKE_ESCAPE))
     with engine.connect() as connection:
         assert sorted(connection.scalars(query)) == sorted(expected)
+
+
+def _events_table(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'writes.db'}")
+    table = Table("event", MetaData(), Column("id", Integer, primary_key=True))
+    table.metadata.create_all(engine)
+    return engine, table
+
+
+def test_writes_in_one_commit_share_a_transaction(tmp_path):
+    """Inside ``one_commit`` every ``committed`` block writes on the same connection, and the
+    rows are stored when the outer block ends."""
+    engine, table = _events_table(tmp_path)
+    with Flask(__name__).app_context(), one_commit(engine):
+        with committed(engine) as first:
+            first.execute(insert(table).values(id=1))
+        with committed(engine) as second:
+            second.execute(insert(table).values(id=2))
+        assert first is second
+    with engine.connect() as connection:
+        assert connection.execute(select(table.c.id)).scalars().all() == [1, 2]
+
+
+def test_a_failure_in_one_commit_stores_nothing(tmp_path):
+    """If the block fails after a write, that write is rolled back with the rest."""
+    engine, table = _events_table(tmp_path)
+    with Flask(__name__).app_context(), pytest.raises(RuntimeError), one_commit(engine):
+        with committed(engine) as connection:
+            connection.execute(insert(table).values(id=1))
+        raise RuntimeError("the second write failed")
+    with engine.connect() as connection:
+        assert connection.execute(select(table.c.id)).scalars().all() == []

@@ -38,10 +38,11 @@ def init_account(app: Flask, accounts: Accounts) -> None:
         password,
         session_list,
     )
+    from flask_bastion.tokens import views as tokens
     from flask_bastion.two_factor import enrolment as two_factor
 
     bp = Blueprint(ENDPOINT_PREFIX, __name__)
-    features = (overview, confirm, session_list, password, activity, two_factor)
+    features = (overview, confirm, session_list, password, activity, two_factor, tokens)
     for feature in (*features, email_change):
         feature.register(bp, accounts)
     app.register_blueprint(bp, url_prefix=app.config["BASTION_ACCOUNT_URL_PREFIX"])

@@ -193,11 +193,13 @@ def _end_sessions(user: Any) -> Response | Page:
 
 
 def _require_reset(user: Any) -> Response | Page:
-    """End the user's sessions and mail them a reset link, when mail is on."""
+    """End the user's sessions, revoke their access tokens and mail them a reset link, when
+    mail is on."""
     if not _valid(ActionForm()):
         return _user_page(user, "The form expired; try again.", 400)
     state = _state()
     ended = state.sessions.end_all(user.id)  # type: ignore[union-attr]
+    revoked = state.tokens.revoke_all(user.id)  # type: ignore[union-attr]
     mailed = bool(state.recovery and state.recovery.reset_available and user.is_active)
     if mailed:
         send_reset_link(state.users, user.email)  # type: ignore[arg-type]
@@ -206,15 +208,20 @@ def _require_reset(user: Any) -> Response | Page:
         user_id=user.id,
         by=current_user.id,
         sessions_ended=ended,
+        tokens_revoked=revoked,
         mailed=mailed,
     )
     if mailed:
-        return _done(user, f"{user.email} was logged out and mailed a password-reset link.")
+        return _done(
+            user,
+            f"{user.email} was logged out, their access tokens were revoked, and they were "
+            "mailed a password-reset link.",
+        )
     return _done(
         user,
-        f"{user.email} was logged out, but no reset link was sent: mail or password reset is "
-        "off (BASTION_MAIL_BACKEND, BASTION_PASSWORD_RESET), or the account is locked. Tell "
-        "them another way to reset their password.",
+        f"{user.email} was logged out and their access tokens revoked, but no reset link was "
+        "sent: mail or password reset is off (BASTION_MAIL_BACKEND, BASTION_PASSWORD_RESET), "
+        "or the account is locked. Tell them another way to reset their password.",
     )
 
 

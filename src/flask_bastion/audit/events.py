@@ -21,6 +21,7 @@ LOGOUT: Final = "logout"
 SESSION_ENDED: Final = "session.ended"
 SESSIONS_ENDED_OTHERS: Final = "sessions.ended_others"
 PASSWORD_CHANGED: Final = "password.changed"
+#: Details ``sessions_ended`` and ``tokens_revoked``: a reset also revokes every access token.
 PASSWORD_RESET: Final = "password.reset"
 PASSWORD_RESET_REQUESTED: Final = "password.reset_requested"
 EMAIL_CHANGED: Final = "email.changed"
@@ -41,8 +42,14 @@ FRESH_LOGIN_CONFIRMED: Final = "fresh_login.confirmed"
 ACCOUNT_DEACTIVATED: Final = "account.deactivated"
 #: Details ``by`` and ``sessions_ended``: an admin ended every session of the user.
 SESSIONS_ENDED_BY_ADMIN: Final = "sessions.ended_by_admin"
-#: Details ``by``, ``sessions_ended`` and ``mailed``: the user must choose a new password.
+#: Details ``by``, ``sessions_ended``, ``tokens_revoked`` and ``mailed``: the user must choose
+#: a new password.
 PASSWORD_RESET_REQUIRED: Final = "password.reset_required"
+#: Details ``token_id``, ``name``, ``scopes`` (space-separated) and ``days`` (its lifetime);
+#: never the secret or its hash.
+TOKEN_CREATED: Final = "token.created"
+#: Detail ``token_id``: the owner revoked it on the tokens page.
+TOKEN_REVOKED: Final = "token.revoked"
 
 # Why a login failed. They tell unknown accounts from wrong passwords, so they go to the
 # audit log only: the login page answers the same for every one of them.
@@ -79,6 +86,8 @@ LABELS: Final[dict[str, str]] = {
     ACCOUNT_DEACTIVATED: "Account locked by an admin",
     SESSIONS_ENDED_BY_ADMIN: "Every session was ended by an admin",
     PASSWORD_RESET_REQUIRED: "Password reset required by an admin",
+    TOKEN_CREATED: "Access token created",
+    TOKEN_REVOKED: "Access token revoked",
 }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from flask_bastion.audit.table import EVENT_MAX_LENGTH, IP_MAX_LENGTH, USER_AGENT_MAX_LENGTH
 from flask_bastion.exceptions import ConfigurationError
 from flask_bastion.signals import security_event
+from flask_bastion.sql import committed
 
 audit_log = logging.getLogger("flask_bastion.audit")
 
@@ -109,7 +110,7 @@ class AuditLog:
             }
             for event in recorded
         ]
-        with self.engine.begin() as connection:
+        with committed(self.engine) as connection:
             connection.execute(insert(self.table), rows)
 
     def _sqlite_file_locked_by_request(self) -> bool:
@@ -140,7 +141,8 @@ def record_event(event: str, *, user_id: int | None = None, **details: Detail) -
         user_agent=user_agent,
         details=_checked_details(details),
     )
-    audit_log.info(recorded.as_log_line())
+    if audit_log.isEnabledFor(logging.INFO):  # the JSON line is built only to be written
+        audit_log.info(recorded.as_log_line())
     if audit is not None:
         audit.add(recorded)
     security_event.send(current_app._get_current_object(), event=recorded)  # type: ignore[attr-defined]

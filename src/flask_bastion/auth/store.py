@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from flask_bastion.models import Models, utcnow
 from flask_bastion.sql import LIKE_ESCAPE, escape_like
@@ -30,6 +30,8 @@ class UserStore:
         self.Permission = models.Permission
         self._user_roles = models.user_roles
         self._role_permissions = models.role_permissions
+        # Built once: every login looks a user up by email.
+        self._by_email = select(self.User).where(self.User.email == bindparam("email"))
 
     def get(self, user_id: int) -> Any | None:
         """The user with this id, or ``None``."""
@@ -37,8 +39,7 @@ class UserStore:
 
     def find_by_email(self, email: str) -> Any | None:
         """The user with this email (compared normalised), or ``None``."""
-        query = select(self.User).where(self.User.email == normalize_email(email))
-        return self.db.session.scalar(query)
+        return self.db.session.scalar(self._by_email, {"email": normalize_email(email)})
 
     def create_user(
         self,

@@ -29,6 +29,7 @@ from flask_bastion.limits import limit_password_form
 from flask_bastion.lockout import AccountThrottled
 from flask_bastion.recovery import confirmation
 from flask_bastion.sessions import log_in, log_out
+from flask_bastion.sql import one_commit
 from flask_bastion.two_factor import login as two_factor_login
 
 if TYPE_CHECKING:
@@ -50,17 +51,19 @@ def create_blueprint(state: BastionState, users: UserStore, registration: bool) 
         form = LoginForm()
         if form.validate_on_submit():
             email = form.email.data or ""
-            _check_throttle(state, users, email)
+            had_failures = _check_throttle(state, users, email)
             user = authenticate(state, users, email, form.password.data or "")
             if user is not None:
-                state.throttle.clear(email)
+                if had_failures:
+                    state.throttle.clear(email)
                 if confirmation.awaiting_confirmation(state, user):
                     form.form_errors.append(confirmation.CONFIRM_FIRST)
                     return render_template("bastion/login.html", form=form), 400
                 if two_factor_login.needs_second_factor(user):
                     return two_factor_login.begin(user, remember=bool(form.remember.data))
-                log_in(user, remember=bool(form.remember.data))
-                record_event(events.LOGIN_SUCCEEDED, user_id=user.id)
+                with one_commit(users.db.engine):
+                    log_in(user, remember=bool(form.remember.data))
+                    record_event(events.LOGIN_SUCCEEDED, user_id=user.id)
                 return redirect(_after_login())
             if state.throttle.failed(email):
                 record_event(events.ACCOUNT_LOCKED, user_id=_user_id(users, email))
@@ -138,10 +141,11 @@ def create_account(state: BastionState, users: UserStore, email: str, password: 
     return user
 
 
-def _check_throttle(state: BastionState, users: UserStore, email: str) -> None:
-    """Refuse (429) an attempt on an account that must wait or is locked, and record it."""
+def _check_throttle(state: BastionState, users: UserStore, email: str) -> bool:
+    """Refuse (429) an attempt on an account that must wait or is locked, and record it;
+    otherwise return whether the account has failures on record."""
     try:
-        state.throttle.check(email)
+        return state.throttle.check(email)
     except AccountThrottled:
         locked = state.throttle.is_locked(email)
         reason = events.REASON_LOCKED if locked else events.REASON_RATE_LIMITED

@@ -4,8 +4,9 @@ The request answers the same page, after the same work, whether or not the addre
 account: a known address gets the link, an unknown one a message saying no account uses it
 (so both answers send one mail and take the same time, and someone who forgot which address
 they used learns it from their own mailbox). A reset ends every session of the user, remember
-cookies included, and does not log in: the login form, with its throttling and any second
-factor, stays the one way in.
+cookies included, and revokes every personal access token (the account may have been taken
+over, and a token works without the password); it does not log in: the login form, with its
+throttling and any second factor, stays the one way in.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ def send_reset_link(users: UserStore, email: str) -> None:
 
 
 def complete_reset(state: BastionState, users: UserStore, user: Any, password: str) -> bool:
-    """Set the password, confirm the address, end every session; False if the link was used.
+    """Set the password, confirm the address, end every session and revoke every access
+    token; False if the link was used.
 
     The update applies only while the stored hash is the one the link was made for, so of
     two requests racing with one link, one wins and the other changes nothing.
@@ -122,8 +124,11 @@ def complete_reset(state: BastionState, users: UserStore, user: Any, password: s
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return False
     ended = state.sessions.end_all(user_id) if state.sessions is not None else 0
+    revoked = state.tokens.revoke_all(user_id) if state.tokens is not None else 0
     state.throttle.clear(user.email)
-    record_event(events.PASSWORD_RESET, user_id=user_id, sessions_ended=ended)
+    record_event(
+        events.PASSWORD_RESET, user_id=user_id, sessions_ended=ended, tokens_revoked=revoked
+    )
     return True
 
 

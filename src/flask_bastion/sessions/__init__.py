@@ -133,12 +133,14 @@ def _as_timedelta(value: object, key: str) -> timedelta:
 
 def _store(app: Flask, db: Any, table: Any) -> SessionStore:
     name = setting(app, "BASTION_SESSION_STORE")
+    idle_timeout = duration(app, "BASTION_SESSION_IDLE_TIMEOUT")
     if name == "database":
-        return DatabaseSessionStore(db, table)
+        return DatabaseSessionStore(db, table, idle_timeout)
     if isinstance(name, str) and name.startswith(("redis://", "rediss://", "unix://")):
         from flask_bastion.sessions.redis_store import RedisSessionStore
 
-        return RedisSessionStore(name, setting(app, "BASTION_SESSION_REDIS_PREFIX"))
+        prefix = setting(app, "BASTION_SESSION_REDIS_PREFIX")
+        return RedisSessionStore(name, prefix, idle_timeout)
     raise ConfigurationError(
         f"BASTION_SESSION_STORE is {name!r}; set it to 'database' or a redis:// URL."
     )

@@ -1,45 +1,59 @@
 """Session records in the app's own database, in the ``bastion_session`` table.
 
-Every write runs on its own connection and commits at once, independently of the request's
-ORM session: ending a session must stick even if the request later fails. The per-request
+Every write runs on its own connection and commits at once (or with the other security
+writes of a :func:`~flask_bastion.sql.one_commit` block), independently of the request's ORM
+session: ending a session must stick even if the request later fails. The per-request
 lookup reads the record and its user in one statement on the request's ORM session, which
 commits nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine, RowMapping
 
-from flask_bastion.sessions.records import SessionRecord
+from flask_bastion.sessions.records import FIELD_NAMES, SessionRecord
+from flask_bastion.sql import committed
 
 
 class DatabaseSessionStore:
-    """Sessions as rows of ``bastion_session``, looked up by primary key."""
+    """Sessions as rows of ``bastion_session``, looked up by primary key.
 
-    def __init__(self, db: Any, table: Table) -> None:
+    The statements of the frequent operations are built once, with bound parameters: building
+    a statement (and its cache key) costs more than running it.
+    """
+
+    def __init__(self, db: Any, table: Table, idle_timeout: timedelta) -> None:
         self.db = db
         self.table = table
+        self.idle_timeout = idle_timeout
         self._with_user: dict[Any, Select[Any]] = {}
+        dead = or_(
+            table.c.expires_at <= bindparam("now"),
+            and_(table.c.remember.is_(False), table.c.last_seen_at <= bindparam("idle_since")),
+        )
+        self._purge = delete(table).where(table.c.user_id == bindparam("owner"), dead)
+        self._insert = insert(table)
+        self._touch = (
+            update(table)
+            .where(table.c.key == bindparam("record_key"))
+            .values(last_seen_at=bindparam("seen_at"))
+        )
 
     @property
     def engine(self) -> Engine:
         engine: Engine = self.db.engine
         return engine
 
-    def add(self, record: SessionRecord, idle_since: datetime) -> None:
-        table = self.table
-        dead = or_(
-            table.c.expires_at <= record.created_at,
-            and_(table.c.remember.is_(False), table.c.last_seen_at <= idle_since),
-        )
-        with self.engine.begin() as connection:  # one transaction: one commit per login
-            connection.execute(delete(table).where(table.c.user_id == record.user_id, dead))
-            connection.execute(insert(table).values(**asdict(record)))
+    def add(self, record: SessionRecord) -> None:
+        now = record.created_at
+        purge = {"owner": record.user_id, "now": now, "idle_since": now - self.idle_timeout}
+        with committed(self.engine) as connection:  # one transaction: one commit per login
+            connection.execute(self._purge, purge)
+            connection.execute(self._insert, record.as_row())
 
     def get(self, key: str) -> SessionRecord | None:
         with self.engine.connect() as connection:
@@ -67,14 +81,13 @@ class DatabaseSessionStore:
         row = self.db.session.execute(query, {"key": key}).first()
         return None if row is None else (_record(row._mapping), row[0])
 
-    def touch(self, key: str, now: datetime) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(self.table).where(self.table.c.key == key).values(last_seen_at=now)
-            )
+    def touch(self, record: SessionRecord) -> None:
+        with committed(self.engine) as connection:
+            seen = {"record_key": record.key, "seen_at": record.last_seen_at}
+            connection.execute(self._touch, seen)
 
     def delete(self, key: str) -> None:
-        with self.engine.begin() as connection:
+        with committed(self.engine) as connection:
             connection.execute(delete(self.table).where(self.table.c.key == key))
 
     def for_user(self, user_id: int) -> list[SessionRecord]:
@@ -90,13 +103,13 @@ class DatabaseSessionStore:
         statement = delete(self.table).where(self.table.c.user_id == user_id)
         if keep is not None:
             statement = statement.where(self.table.c.key != keep)
-        with self.engine.begin() as connection:
+        with committed(self.engine) as connection:
             return int(connection.execute(statement).rowcount)
 
 
 def _record(row: RowMapping) -> SessionRecord:
     """A record from a row; SQLite returns naive datetimes, which are UTC here."""
-    values = {field.name: row[field.name] for field in fields(SessionRecord)}
+    values = {name: row[name] for name in FIELD_NAMES}
     for name, value in values.items():
         if isinstance(value, datetime) and value.tzinfo is None:
             values[name] = value.replace(tzinfo=UTC)

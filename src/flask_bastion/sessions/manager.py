@@ -70,8 +70,7 @@ class SessionManager:
                 lifetime=self.remember_lifetime if remember else self.lifetime,
                 ip=request.remote_addr or "",
                 user_agent=request.user_agent.string,
-            ),
-            idle_since=now - self.idle_timeout,
+            )
         )
         return token
 
@@ -109,7 +108,7 @@ class SessionManager:
             self.store.delete(key)
             return None
         if now - record.last_seen_at >= self.touch_interval:
-            self.store.touch(key, now)
+            self.store.touch(record.seen_at(now))
         return record
 
     def rotate(self, token: str, user_id: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 #: Longest user agent kept; the rest is noise and would let a client bloat the store.
@@ -61,15 +61,28 @@ class SessionRecord:
         )
 
     def is_alive(self, now: datetime, idle_timeout: timedelta) -> bool:
-        """Within its absolute lifetime and, unless remembered, not idle for too long.
+        """Within its absolute lifetime and, unless remembered, not idle for too long."""
+        return now < self.dies_at(idle_timeout)
+
+    def dies_at(self, idle_timeout: timedelta) -> datetime:
+        """When the session ends unless it is seen again: at the end of its absolute lifetime
+        or, unless remembered, ``idle_timeout`` after it was last seen.
 
         A remembered session is meant to outlive idleness (that is what "remember me" asks
         for), so only its absolute lifetime bounds it.
         """
-        if now >= self.expires_at:
-            return False
-        return self.remember or now - self.last_seen_at < idle_timeout
+        if self.remember:
+            return self.expires_at
+        return min(self.expires_at, self.last_seen_at + idle_timeout)
+
+    def as_row(self) -> dict[str, object]:
+        """The record's fields by name, as a store writes them."""
+        return {name: getattr(self, name) for name in FIELD_NAMES}
 
     def seen_at(self, now: datetime) -> SessionRecord:
         """The same record, last seen ``now``."""
         return replace(self, last_seen_at=now)
+
+
+#: The names of a record's fields, in order.
+FIELD_NAMES = tuple(field.name for field in fields(SessionRecord))

@@ -6,7 +6,6 @@ anywhere ends it everywhere at once.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Protocol
 
 from flask_bastion.sessions.records import SessionRecord
@@ -15,15 +14,17 @@ from flask_bastion.sessions.records import SessionRecord
 class SessionStore(Protocol):
     """The operations the session manager needs from a store."""
 
-    def add(self, record: SessionRecord, idle_since: datetime) -> None:
+    def add(self, record: SessionRecord) -> None:
         """Store a new record, and delete the user's dead ones in the same go: those past their
-        lifetime, and the unremembered ones idle since before ``idle_since``."""
+        lifetime, and the unremembered ones idle for longer than the idle timeout, at the new
+        record's start."""
 
     def get(self, key: str) -> SessionRecord | None:
         """The record stored under ``key``, or ``None``."""
 
-    def touch(self, key: str, now: datetime) -> None:
-        """Record activity on the session ``key``."""
+    def touch(self, record: SessionRecord) -> None:
+        """Record activity on a stored session: ``record`` is it, last seen now. A session
+        that has ended meanwhile stays ended."""
 
     def delete(self, key: str) -> None:
         """Forget the session ``key``; a missing one is not an error."""

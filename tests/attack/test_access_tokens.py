@@ -26,6 +26,7 @@ from flask_bastion.sessions import is_fresh
 from flask_bastion.tokens import current_token
 from flask_bastion.tokens.secret import new_secret
 from tests.support.accounts import GOOD_PASSWORD, create_user, login
+from tests.support.audit import stored_events
 from tests.support.client import form_token
 from tests.support.mailbox import Mailbox
 
@@ -115,14 +116,6 @@ def assert_invalid_token(response: Any) -> None:
     assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
     assert response.get_json()["error"]["status"] == 401
     assert "Set-Cookie" not in response.headers
-
-
-def audited(app: Flask, event: str) -> list[dict[str, Any]]:
-    audit = state_for(app).audit
-    assert audit is not None
-    with app.app_context(), audit.engine.connect() as connection:
-        query = select(audit.table).where(audit.table.c.event == event)
-        return [dict(row) for row in connection.execute(query).mappings()]
 
 
 def token_rows(app: Flask) -> list[dict[str, Any]]:
@@ -442,14 +435,14 @@ def test_page_creates_a_token_and_shows_the_secret_once(
     digest = hashlib.sha256(secret.encode()).hexdigest()
     assert row["token_hash"] == digest
     assert secret not in repr(row)
-    (created,) = audited(token_app, events.TOKEN_CREATED)
+    (created,) = stored_events(token_app, events.TOKEN_CREATED)
     assert created["details"] == {
         "token_id": row["id"],
         "name": "backup script",
         "scopes": "read write",
         "days": 30,
     }
-    for text in (repr(audited(token_app, events.TOKEN_CREATED)), caplog.text):
+    for text in (repr(stored_events(token_app, events.TOKEN_CREATED)), caplog.text):
         assert secret not in text and digest not in text
 
 
@@ -530,7 +523,7 @@ def test_revocation_is_audited_and_listed(token_app: Flask) -> None:
     """The owner's revocation is audited and the listing marks the token revoked."""
     token_id, _ = issue(token_app)
     revoke_on_page(token_app, token_id)
-    (revoked,) = audited(token_app, events.TOKEN_REVOKED)
+    (revoked,) = stored_events(token_app, events.TOKEN_REVOKED)
     assert revoked["details"] == {"token_id": token_id}
     page = browser(token_app).get("/account/tokens").get_data(as_text=True)
     assert "Revoked" in page and "token-revoked" in page
@@ -564,6 +557,6 @@ def test_password_reset_revokes_every_token(app_factory: Any, smtp_server: Mailb
     assert client.post(path, data=data).status_code == 302
     for secret in (first, second):
         assert_invalid_token(app.test_client().get("/test-api/whoami", headers=bearer(secret)))
-    (reset,) = audited(app, events.PASSWORD_RESET)
+    (reset,) = stored_events(app, events.PASSWORD_RESET)
     assert reset["details"]["tokens_revoked"] == 2
     assert login(app.test_client(), EMAIL, GOOD_PASSWORD).status_code == 400

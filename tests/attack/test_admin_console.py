@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from flask_bastion import state_for
 from flask_bastion.audit import events
 from tests.support.accounts import create_user, login
+from tests.support.audit import stored_events
 from tests.support.client import csrf_token_in
 from tests.support.mailbox import Mailbox
 from tests.support.two_factor import login_admin
@@ -47,14 +47,6 @@ def act(client: Any, target: int, action: str, **data: str) -> Any:
     """Post ``action`` on user ``target`` with the CSRF token of the user's console page."""
     token = csrf_token_in(client.get(f"/admin/accounts/{target}").get_data(as_text=True))
     return client.post(f"/admin/accounts/{target}/{action}", data={"csrf_token": token, **data})
-
-
-def audited(app: Flask, event: str) -> list[dict[str, Any]]:
-    audit = state_for(app).audit
-    assert audit is not None
-    with app.app_context(), audit.engine.connect() as connection:
-        query = select(audit.table).where(audit.table.c.event == event)
-        return [dict(row) for row in connection.execute(query).mappings()]
 
 
 def is_active(app: Flask, email: str) -> bool:
@@ -156,11 +148,11 @@ def test_lock_ends_sessions_and_bars_login_then_unlock(console_app: Flask) -> No
     assert not is_active(console_app, EMAIL)
     assert victim.get("/notes").status_code == 302
     assert login(console_app.test_client(), EMAIL).status_code != 302
-    (locked,) = audited(console_app, events.ACCOUNT_DEACTIVATED)
+    (locked,) = stored_events(console_app, events.ACCOUNT_DEACTIVATED)
     assert locked["user_id"] == target and locked["details"]["sessions_ended"] == 1
     assert act(admin, target, "unlock").status_code == 303
     assert login(console_app.test_client(), EMAIL).status_code == 302
-    (unlocked,) = audited(console_app, events.ACCOUNT_UNLOCKED)
+    (unlocked,) = stored_events(console_app, events.ACCOUNT_UNLOCKED)
     assert unlocked["details"]["via"] == "admin"
 
 
@@ -184,8 +176,10 @@ def test_grant_and_remove_roles_are_audited(console_app: Flask) -> None:
     assert roles(console_app, EMAIL) == {"admin"}
     assert act(admin, target, "roles/remove", role="admin").status_code == 303
     assert roles(console_app, EMAIL) == frozenset()
-    assert [e["details"]["role"] for e in audited(console_app, events.ROLE_GRANTED)][-1] == "admin"
-    assert audited(console_app, events.ROLE_REVOKED)[0]["user_id"] == target
+    assert [e["details"]["role"] for e in stored_events(console_app, events.ROLE_GRANTED)][
+        -1
+    ] == "admin"
+    assert stored_events(console_app, events.ROLE_REVOKED)[0]["user_id"] == target
 
 
 def test_granting_an_unknown_role_is_refused(console_app: Flask) -> None:
@@ -205,7 +199,7 @@ def test_last_admin_cannot_be_demoted_or_locked(console_app: Flask) -> None:
     assert "last active admin" in demoted.text
     assert act(admin, me, "lock").status_code == 409
     assert roles(console_app, ADMIN) == {"admin"} and is_active(console_app, ADMIN)
-    assert not audited(console_app, events.ROLE_REVOKED)
+    assert not stored_events(console_app, events.ROLE_REVOKED)
 
 
 def test_an_admin_can_be_demoted_while_another_remains(console_app: Flask) -> None:
@@ -223,7 +217,7 @@ def test_end_sessions_logs_the_user_out(console_app: Flask) -> None:
     assert act(admin, user_id(console_app, EMAIL), "sessions/end").status_code == 303
     assert laptop.get("/notes").status_code == 302
     assert phone.get("/notes").status_code == 302
-    (ended,) = audited(console_app, events.SESSIONS_ENDED_BY_ADMIN)
+    (ended,) = stored_events(console_app, events.SESSIONS_ENDED_BY_ADMIN)
     assert ended["details"]["sessions_ended"] == 2
 
 
@@ -234,7 +228,7 @@ def test_require_reset_without_mail_says_so(console_app: Flask) -> None:
     response = act(admin, user_id(console_app, EMAIL), "password-reset")
     assert victim.get("/notes").status_code == 302
     assert "no reset link was sent" in admin.get(response.headers["Location"]).text
-    (required,) = audited(console_app, events.PASSWORD_RESET_REQUIRED)
+    (required,) = stored_events(console_app, events.PASSWORD_RESET_REQUIRED)
     assert required["details"]["mailed"] is False
 
 
@@ -248,7 +242,7 @@ def test_require_reset_mails_a_link(app_factory: Any, smtp_server: Mailbox) -> N
     assert "mailed a password-reset link" in admin.get(response.headers["Location"]).text
     assert victim.get("/notes").status_code == 302
     assert smtp_server.link_to(EMAIL).startswith(EXTERNAL_URL + "/reset/")
-    assert audited(app, events.PASSWORD_RESET_REQUIRED)[0]["details"]["mailed"] is True
+    assert stored_events(app, events.PASSWORD_RESET_REQUIRED)[0]["details"]["mailed"] is True
 
 
 def test_two_admins_demoting_each_other_at_once_leave_one(console_app: Flask) -> None:

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from flask_bastion import public, state_for
 from flask_bastion.audit import SecurityEvent, events, record_event
 from flask_bastion.exceptions import ConfigurationError
 from flask_bastion.signals import security_event
 from tests.support.accounts import GOOD_PASSWORD, create_user, login
+from tests.support.audit import stored_events
 from tests.support.client import form_token
 from tests.support.two_factor import login_admin
 
@@ -55,15 +56,6 @@ def logged_in(
 
 def post(client: Any, path: str, **data: str) -> Any:
     return client.post(path, data={"csrf_token": form_token(client, "/account"), **data})
-
-
-def stored(app: Flask) -> list[dict[str, Any]]:
-    """Every stored event, oldest first."""
-    audit = state_for(app).audit
-    assert audit is not None
-    with app.app_context(), audit.engine.connect() as connection:
-        query = select(audit.table).order_by(audit.table.c.id)
-        return [dict(row) for row in connection.execute(query).mappings()]
 
 
 def logged(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
@@ -167,7 +159,7 @@ def test_event_is_stored_and_logged_with_user_ip_and_device(
         "ip": IP,
         "user_agent": USER_AGENT,
     }
-    (row,) = [row for row in stored(audit_app) if row["event"] == event]
+    (row,) = [row for row in stored_events(audit_app) if row["event"] == event]
     (line,) = [line for line in logged(caplog) if line["event"] == event]
     for record in (row, line):
         assert {key: record[key] for key in expected} == expected
@@ -190,7 +182,7 @@ def test_role_change_from_the_cli_is_recorded_with_the_role(
     assert runner.invoke(args=["bastion", "roles", "grant", EMAIL, "editor"]).exit_code == 0
     if event == events.ROLE_REVOKED:
         assert runner.invoke(args=["bastion", *command]).exit_code == 0
-    (row,) = [row for row in stored(audit_app) if row["event"] == event]
+    (row,) = [row for row in stored_events(audit_app) if row["event"] == event]
     (line,) = [line for line in logged(caplog) if line["event"] == event]
     for record in (row, line):
         assert record["user_id"] == user_id(audit_app)
@@ -228,8 +220,8 @@ def test_no_secret_reaches_the_table_or_the_log(
     with audit_app.app_context():
         password_hash = state_for(audit_app).users.find_by_email(EMAIL).password_hash  # type: ignore[union-attr]
     cookies = [cookie.value for cookie in client._cookies.values()]
-    rows = json.dumps(stored(audit_app), default=str)
-    assert len(stored(audit_app)) >= 4
+    rows = json.dumps(stored_events(audit_app), default=str)
+    assert len(stored_events(audit_app)) >= 4
     for secret in (wrong, GOOD_PASSWORD, NEW_PASSWORD, password_hash, *cookies):
         assert secret not in rows
         assert secret not in caplog.text
@@ -240,7 +232,7 @@ def test_a_detail_named_like_a_secret_is_refused(audit_app: Flask, name: str) ->
     """Recording a detail called like a secret raises, so the mistake never reaches the log."""
     with audit_app.app_context(), pytest.raises(ConfigurationError, match="secret"):
         record_event(events.PASSWORD_CHANGED, **{name: "hunter2"})
-    assert stored(audit_app) == []
+    assert stored_events(audit_app) == []
 
 
 def test_user_sees_only_their_own_activity(audit_app: Flask) -> None:
@@ -368,7 +360,7 @@ def test_event_is_committed_on_its_own(
     token = form_token(client, "/login")
     response = client.post(f"/test/record-then/{outcome}", data={"csrf_token": token})
     assert response.status_code == status
-    assert [row["event"] for row in stored(changing_view)] == [events.EMAIL_CHANGED]
+    assert [row["event"] for row in stored_events(changing_view)] == [events.EMAIL_CHANGED]
     users = state_for(changing_view).users
     assert users is not None
     with changing_view.app_context():

@@ -16,13 +16,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from flask_bastion import state_for
 from reference_app.extensions import db
 from reference_app.models import READ, WRITE, Note, NoteShare
 from reference_app.notes import sharing
 from reference_app.notes.share_routes import SHARES_PER_MINUTE
 from reference_app.notes.sharing import NOTE_SHARED, NOTE_UNSHARED, OWN_ADDRESS, UNKNOWN_ACCOUNT
 from tests.support.accounts import create_user, login
+from tests.support.audit import stored_events
 from tests.support.client import form_token, post_with_token
 
 OWNER = "alice@example.org"
@@ -344,15 +344,6 @@ def test_share_form_is_rate_limited_per_user(shared):
     assert shared.state() == UNTOUCHED
     carol = as_user(shared.app, WRITER)
     assert post_with_token(carol, f"{shared.path}/shares", real).status_code == 403
-
-
-def stored_events(app: Flask) -> list[dict[str, Any]]:
-    """Every stored security event, oldest first."""
-    audit = state_for(app).audit
-    assert audit is not None
-    with app.app_context(), audit.engine.connect() as connection:
-        query = select(audit.table).order_by(audit.table.c.id)
-        return [dict(row) for row in connection.execute(query).mappings()]
 
 
 def test_sharing_is_audited_without_the_notes_words(shared):

@@ -251,9 +251,11 @@ NOTES = [
     "`X-Forwarded-For`); B, C and Bastion trust one proxy (ProxyFix, `BASTION_PROXY_HOPS=1`). "
     "POSTs send the matching Origin and Referer.",
     "anon: GET of the page with no cookie (B, C and Bastion sign a CSRF token and set a "
-    "session cookie). auth: GET of the page behind login with a valid session cookie; A "
-    "checks nothing there. post: the form posted with a valid CSRF token by an anonymous "
-    "visitor. login: POST of valid credentials (and token) answered by a redirect.",
+    "session cookie). auth: GET of the page behind login with a valid session cookie, as it "
+    "stands after the first page that followed the login (that page may set cookies: a "
+    "login starts a fresh session); A checks nothing there. post: the form posted with a "
+    "valid CSRF token by an anonymous visitor. login: POST of valid credentials (and token) "
+    "answered by a redirect.",
     "Rate limits are raised to 10,000,000 per minute, not disabled, so every request still "
     "counts. With memory:// and 2 sync workers each worker counts alone (a real deployment "
     "runs one worker with threads, or Redis); C has no rate limiter.",

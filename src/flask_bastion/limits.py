@@ -62,11 +62,12 @@ class BastionLimiter(Limiter):
         the defaults, or none for a view with limits of its own (its decorator counts them
         all, the defaults included); ``None`` to let Flask-Limiter work it out.
 
-        Static files and unusual setups (application or meta limits, request filters,
-        blueprint limits or exemptions, exempt views, a fallback store) go to Flask-Limiter.
+        Static files, a limiter switched off, and unusual setups (application or meta limits,
+        request filters, blueprint limits or exemptions, exempt views, a fallback store) go
+        to Flask-Limiter.
         """
         defaults = self._plain_defaults
-        if defaults is None or not endpoint or self._storage_dead:
+        if defaults is None or not (endpoint and self.enabled) or self._storage_dead:
             return None
         if self._request_filters or self._meta_limits or endpoint.rpartition(".")[2] == "static":
             return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
@@ -25,7 +25,8 @@ from itsdangerous.serializer import Serializer
 from itsdangerous.signer import HMACAlgorithm
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from flask import Flask, Response
+    from flask.sessions import SessionMixin
     from itsdangerous import Signer
 
 Keys = tuple[str | bytes, ...]
@@ -113,7 +114,8 @@ def serializer_for(
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, with a reused serializer (same cookies, same checks)."""
+    """Flask's signed-cookie session with a reused serializer and a shorter save: the same
+    cookies, headers and checks as Flask's own."""
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Flask's serializer for the app's current keys, built once per set of keys."""
@@ -127,6 +129,57 @@ class CookieSessionInterface(SecureCookieSessionInterface):
             key_derivation=self.key_derivation,
             digest_method=self.digest_method,
         )
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Set, refresh or delete the cookie, and send ``Vary: Cookie``, when Flask would.
+
+        The answer is Flask's own; the steps are fewer: ``Vary`` is parsed only when the
+        answer already has one, once, and the cookie's settings are read only when the cookie
+        is set or deleted.
+        """
+        store = bool(session) and self.should_set_cookie(app, session)
+        delete = not session and session.modified
+        if session.accessed or store or delete:
+            _vary_on_cookie(response)
+        if not (store or delete):
+            return
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:  # no SECRET_KEY: Flask opened a null session, never saved
+            return
+        name = self.get_cookie_name(app)
+        settings = _CookieSettings(
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
+            httponly=self.get_cookie_httponly(app),
+        )
+        if delete:
+            response.delete_cookie(name, **settings)
+        else:
+            value = serializer.dumps(dict(session))
+            expires = self.get_expiration_time(app, session)
+            response.set_cookie(name, value, expires=expires, **settings)
+
+
+class _CookieSettings(TypedDict):
+    """The attributes of the session cookie, from the app's ``SESSION_COOKIE_*`` settings."""
+
+    domain: str | None
+    path: str
+    secure: bool
+    partitioned: bool
+    samesite: str | None
+    httponly: bool
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """Add ``Cookie`` to the answer's ``Vary`` header."""
+    if "Vary" in response.headers:
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
 
 
 def init_signing(app: Flask) -> None:

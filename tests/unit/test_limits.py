@@ -149,3 +149,10 @@ def test_in_process_counting_starts_no_threads() -> None:
     storage._next_sweep = 0.0
     storage.incr("another", expiry=60)
     assert "short-lived" not in storage.storage
+
+
+def test_a_limiter_switched_off_counts_nothing() -> None:
+    """Turning Flask-Limiter off at run time (``limiter.enabled = False``) stops the count."""
+    app = _app()
+    state_for(app).limiter.enabled = False
+    assert _statuses(app, "/page", 5) == [200] * 5

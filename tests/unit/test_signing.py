@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from flask import Flask
+from flask import Flask, Response, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -90,3 +90,48 @@ def test_an_app_with_its_own_session_interface_keeps_it() -> None:
     plain = _app()
     init_signing(plain)
     assert type(plain.session_interface) is CookieSessionInterface
+
+
+def _session_app(interface: SecureCookieSessionInterface, key: str, raw: str) -> Flask:
+    app = _app(SECRET_KEY=key, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=True)
+    app.session_interface = interface
+
+    @app.get("/<action>")
+    def act(action: str) -> Response:
+        response = Response("", headers={"Vary": "Accept"} if action == "vary" else {})
+        if action == "read":
+            session.get("a")
+        elif action in ("write", "vary"):
+            session["a"] = raw
+        elif action == "clear":
+            session.clear()
+        elif action == "permanent":
+            session.permanent = True
+            session["a"] = raw
+        return response
+
+    return app
+
+
+@pytest.mark.parametrize("action", ["nothing", "read", "write", "vary", "clear", "permanent"])
+def test_saving_answers_exactly_as_flask_does(action: str) -> None:
+    """Whatever the view did with the session, the cookie and Vary headers are Flask's own."""
+    key, raw = secrets.token_hex(32), secrets.token_hex(20)
+    answers = []
+    for interface in (SecureCookieSessionInterface(), CookieSessionInterface()):
+        client = _session_app(interface, key, raw).test_client()
+        client.set_cookie("session", _flask_serializer(key).dumps({"b": "1"}))
+        response = client.get(f"/{action}", base_url="https://localhost")
+        cookies = [_readable(header, key) for header in response.headers.getlist("Set-Cookie")]
+        answers.append((cookies, response.headers.getlist("Vary")))
+    assert answers[0] == answers[1]
+
+
+def _readable(set_cookie: str, key: str) -> tuple[object, ...]:
+    """A ``Set-Cookie`` header with its value loaded (so signing times do not matter) and
+    its expiry date reduced to whether it has one."""
+    pair, *attributes = set_cookie.split("; ")
+    name, value = pair.split("=", 1)
+    loaded = _flask_serializer(key).loads(value) if value else None
+    kept = [a if not a.startswith("Expires=") else "Expires" for a in attributes]
+    return name, loaded, kept

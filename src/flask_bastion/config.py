@@ -191,6 +191,9 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     #: The longest lifetime a personal access token may be given, in days: a leaked token
     #: must not work for ever.
     "BASTION_TOKEN_MAX_LIFETIME_DAYS": 365,
+    #: How many live (neither expired nor revoked) access tokens one user may hold: each is a
+    #: standing credential, and one account must not fill the table.
+    "BASTION_TOKEN_MAX_PER_USER": 50,
     #: Limits on the requests authenticated by one access token, whatever the IP (a leaked
     #: token used from many machines). The per-IP ``RATELIMIT_DEFAULT`` applies as well.
     "BASTION_TOKEN_RATE_LIMIT": "600 per minute",

@@ -507,6 +507,24 @@ def test_bad_creation_input_is_refused_with_400(token_app: Flask, fields: dict[s
     assert token_rows(token_app) == []
 
 
+def test_live_tokens_per_user_are_capped(token_app: Flask) -> None:
+    """Past ``BASTION_TOKEN_MAX_PER_USER`` live tokens, the page refuses another with 400 and
+    stores nothing; revoking one, or one expiring, makes room again."""
+    token_app.extensions["bastion"].tokens.max_per_user = 2
+    first, _ = issue(token_app)
+    issue(token_app, days=7)
+    client = browser(token_app)
+    refused = create_on_page(client, name="one too many")
+    assert refused.status_code == 400
+    assert "revoke one you no longer use" in refused.get_data(as_text=True)
+    assert len(token_rows(token_app)) == 2
+    assert issue(token_app, OTHER)  # another user's room is their own
+    revoke_on_page(token_app, first)
+    assert create_on_page(client, name="after a revocation").status_code == 201
+    move_token_clock(token_app, timedelta(days=8))
+    assert create_on_page(client, name="after an expiry").status_code == 201
+
+
 def test_cannot_revoke_another_users_token(token_app: Flask) -> None:
     """Another user's token id answers 404, like a missing one, and the token keeps working."""
     token_id, secret = issue(token_app, EMAIL)

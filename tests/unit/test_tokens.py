@@ -58,6 +58,7 @@ def test_scope_required_refuses_no_or_malformed_names(names: tuple[Any, ...]) ->
         {"BASTION_TOKEN_MAX_LIFETIME_DAYS": 0},
         {"BASTION_TOKEN_MAX_LIFETIME_DAYS": "365"},
         {"BASTION_TOKEN_MAX_LIFETIME_DAYS": True},
+        {"BASTION_TOKEN_MAX_PER_USER": 0},
         {"BASTION_TOKEN_RATE_LIMIT": "lots"},
     ],
     ids=[
@@ -67,6 +68,7 @@ def test_scope_required_refuses_no_or_malformed_names(names: tuple[Any, ...]) ->
         "zero days",
         "days as text",
         "days as bool",
+        "no tokens per user",
         "bad limit",
     ],
 )

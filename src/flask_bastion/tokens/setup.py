@@ -24,7 +24,11 @@ def init_tokens(app: Flask, state: BastionState, db: Any, models: Any) -> TokenS
     """The app's token store, and the bearer check before the CSRF check and deny-by-default,
     which then see the token's user."""
     store = TokenStore(
-        db, models.AccessToken, scopes=configured_scopes(app), max_lifetime=_max_lifetime(app)
+        db,
+        models.AccessToken,
+        scopes=configured_scopes(app),
+        max_lifetime=timedelta(days=_whole_number(app, "BASTION_TOKEN_MAX_LIFETIME_DAYS")),
+        max_per_user=_whole_number(app, "BASTION_TOKEN_MAX_PER_USER"),
     )
     limit = TokenRateLimit(
         state.limiter,
@@ -43,11 +47,9 @@ def _after_rate_limits(app: Flask, limiter: Limiter, check: Check) -> None:
     hooks.insert(hooks.index(limiter._check_request_limit) + 1, check)
 
 
-def _max_lifetime(app: Flask) -> timedelta:
-    days = setting(app, "BASTION_TOKEN_MAX_LIFETIME_DAYS")
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        raise ConfigurationError(
-            f"BASTION_TOKEN_MAX_LIFETIME_DAYS is {days!r}; set it to a whole number of days, "
-            "at least 1 (365 by default)."
-        )
-    return timedelta(days=days)
+def _whole_number(app: Flask, key: str) -> int:
+    """The setting ``key``, which must be a whole number of at least 1."""
+    value = setting(app, key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigurationError(f"{key} is {value!r}; set it to a whole number, at least 1.")
+    return value

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Update, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.orm import joinedload
 
 from flask_bastion.exceptions import BastionError
@@ -50,6 +50,7 @@ class TokenStore:
         *,
         scopes: Mapping[str, str],
         max_lifetime: timedelta,
+        max_per_user: int,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
@@ -57,6 +58,7 @@ class TokenStore:
         #: The scopes a token may carry, name -> description (``BASTION_TOKEN_SCOPES``).
         self.scopes = dict(scopes)
         self.max_lifetime = max_lifetime
+        self.max_per_user = max_per_user
         self.clock = clock
 
     def issue(
@@ -65,6 +67,7 @@ class TokenStore:
         """Make a token for the user and commit it; raises :class:`TokenRequestError` for a
         name, scope or lifetime that is not allowed."""
         now = self.clock()
+        self._check_room(user_id, now)
         secret = new_secret()
         record = self.model(
             user_id=user_id,
@@ -160,6 +163,24 @@ class TokenStore:
                 update(self.model.__table__)
                 .where(self.model.__table__.c.id == token_id)
                 .values(last_used_at=now)
+            )
+
+    def _check_room(self, user_id: int, now: datetime) -> None:
+        """Refuse a token beyond ``BASTION_TOKEN_MAX_PER_USER`` live ones."""
+        table = self.model.__table__
+        live = (
+            select(func.count())
+            .select_from(table)
+            .where(
+                table.c.user_id == user_id,
+                table.c.revoked_at.is_(None),
+                table.c.expires_at > now,
+            )
+        )
+        if (self.db.session.scalar(live) or 0) >= self.max_per_user:
+            raise TokenRequestError(
+                f"You already have {self.max_per_user} active tokens, the most allowed "
+                "(BASTION_TOKEN_MAX_PER_USER); revoke one you no longer use first."
             )
 
     def _checked_scopes(self, scopes: Collection[str]) -> list[str]:

@@ -68,23 +68,31 @@ FROM generate_series(1, %(users)s) AS n
 """
 #: Keys as the app makes them: the SHA-256 hex of a 43-character token of 32 random bytes.
 SESSIONS_SQL = """
-INSERT INTO bastion_session
-    (key, public_id, user_id, remember, created_at, last_seen_at, expires_at, ip, user_agent)
-SELECT encode(sha256(convert_to(token, 'UTF8')), 'hex'), public_id, user_id, remember, created,
-    created + random() * (now() - created),
-    created + CASE WHEN remember THEN interval '7 days' ELSE interval '12 hours' END, ip, ua
+INSERT INTO bastion_session (
+    key, public_id, user_id, remember, created_at, last_seen_at, expires_at, ip, user_agent,
+    dies_at
+)
+SELECT key, public_id, user_id, remember, created, seen, expires, ip, ua,
+    CASE WHEN remember THEN expires ELSE least(expires, seen + interval '30 minutes') END
 FROM (
-    SELECT rtrim(translate(encode(
-            uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'base64'
-        ), '+/', '-_'), '=') AS token,
-        substr(md5(random()::text), 1, 16) AS public_id,
-        %(first)s + floor(random() * %(users)s)::int AS user_id,
-        random() < 0.2 AS remember,
-        now() - random() * interval '7 days' AS created,
-        '10.' || floor(random() * 256) || '.' || floor(random() * 256) || '.' || n %% 256 AS ip,
-        (%(agents)s::text[])[1 + floor(random() * %(n_agents)s)::int] AS ua
-    FROM generate_series(1, %(rows)s) AS n
-) AS s
+    SELECT encode(sha256(convert_to(token, 'UTF8')), 'hex') AS key, public_id, user_id,
+        remember, created, created + random() * (now() - created) AS seen,
+        created + CASE WHEN remember THEN interval '7 days' ELSE interval '12 hours' END
+            AS expires,
+        ip, ua
+    FROM (
+        SELECT rtrim(translate(encode(
+                uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'base64'
+            ), '+/', '-_'), '=') AS token,
+            substr(md5(random()::text), 1, 16) AS public_id,
+            %(first)s + floor(random() * %(users)s)::int AS user_id,
+            random() < 0.2 AS remember,
+            now() - random() * interval '7 days' AS created,
+            '10.' || floor(random() * 256) || '.' || floor(random() * 256) || '.' || n %% 256 AS ip,
+            (%(agents)s::text[])[1 + floor(random() * %(n_agents)s)::int] AS ua
+        FROM generate_series(1, %(rows)s) AS n
+    ) AS s
+) AS r
 """
 EVENTS_SQL = """
 INSERT INTO bastion_security_event (occurred_at, user_id, event, ip, user_agent, details)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -185,18 +186,18 @@ def _build(db: SQLAlchemy) -> Models:
         db.metadata,
         Column("key", String(64), primary_key=True),
         Column("public_id", String(16), nullable=False),
-        Column(
-            "user_id",
-            ForeignKey("bastion_user.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        Column("user_id", ForeignKey("bastion_user.id", ondelete="CASCADE"), nullable=False),
         Column("remember", Boolean, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("last_seen_at", DateTime(timezone=True), nullable=False),
         Column("expires_at", DateTime(timezone=True), nullable=False),
         Column("ip", String(45), nullable=False),
         Column("user_agent", String(255), nullable=False),
+        # When the session ends unless seen again (see SessionRecord.dies_at), kept up to date
+        # by every touch: a login deletes its user's ended sessions through this index, reading
+        # only those, however many live sessions the user has.
+        Column("dies_at", DateTime(timezone=True), nullable=False),
+        Index("ix_bastion_session_user_id_dies_at", "user_id", "dies_at"),
     )
     return Models(
         User=User,

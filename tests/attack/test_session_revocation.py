@@ -188,6 +188,19 @@ def test_ended_sessions_are_deleted_at_the_next_login(victim_app: Flask) -> None
     assert sorted(record.remember for record in stored) == [False, True]
 
 
+def test_an_active_session_outlives_a_login_after_its_first_idle_timeout(
+    victim_app: Flask,
+) -> None:
+    """A session in use is not taken for an idle one: each touch moves its end, so another
+    login's clean-up (which deletes by that end) leaves it alone."""
+    victim = logged_in_client(victim_app)
+    move_clock(victim_app, timedelta(minutes=20))
+    assert is_logged_in(victim)  # seen again: its idle timeout starts over
+    move_clock(victim_app, timedelta(minutes=20))  # 40 minutes after login, 20 after use
+    logged_in_client(victim_app)
+    assert is_logged_in(victim)
+
+
 def test_database_lookup_reads_session_and_user_in_one_statement(app_factory: Any) -> None:
     """With the database store, an authenticated request's session record and user are read in
     one SQL statement, and the token of an ended session still loads nobody."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine, RowMapping
 
 from flask_bastion.sessions.records import FIELD_NAMES, SessionRecord
@@ -31,16 +31,14 @@ class DatabaseSessionStore:
         self.table = table
         self.idle_timeout = idle_timeout
         self._with_user: dict[Any, Select[Any]] = {}
-        dead = or_(
-            table.c.expires_at <= bindparam("now"),
-            and_(table.c.remember.is_(False), table.c.last_seen_at <= bindparam("idle_since")),
+        self._purge = delete(table).where(
+            table.c.user_id == bindparam("owner"), table.c.dies_at <= bindparam("now")
         )
-        self._purge = delete(table).where(table.c.user_id == bindparam("owner"), dead)
         self._insert = insert(table)
         self._touch = (
             update(table)
             .where(table.c.key == bindparam("record_key"))
-            .values(last_seen_at=bindparam("seen_at"))
+            .values(last_seen_at=bindparam("seen_at"), dies_at=bindparam("new_dies_at"))
         )
 
     @property
@@ -49,11 +47,13 @@ class DatabaseSessionStore:
         return engine
 
     def add(self, record: SessionRecord) -> None:
-        now = record.created_at
-        purge = {"owner": record.user_id, "now": now, "idle_since": now - self.idle_timeout}
-        with committed(self.engine) as connection:  # one transaction: one commit per login
-            connection.execute(self._purge, purge)
-            connection.execute(self._insert, record.as_row())
+        """Store ``record`` and delete its user's ended sessions, in one transaction (one
+        commit per login); the ``(user_id, dies_at)`` index leads the delete to the ended
+        ones only."""
+        row = {**record.as_row(), "dies_at": record.dies_at(self.idle_timeout)}
+        with committed(self.engine) as connection:
+            connection.execute(self._purge, {"owner": record.user_id, "now": record.created_at})
+            connection.execute(self._insert, row)
 
     def get(self, key: str) -> SessionRecord | None:
         with self.engine.connect() as connection:
@@ -83,7 +83,11 @@ class DatabaseSessionStore:
 
     def touch(self, record: SessionRecord) -> None:
         with committed(self.engine) as connection:
-            seen = {"record_key": record.key, "seen_at": record.last_seen_at}
+            seen = {
+                "record_key": record.key,
+                "seen_at": record.last_seen_at,
+                "new_dies_at": record.dies_at(self.idle_timeout),
+            }
             connection.execute(self._touch, seen)
 
     def delete(self, key: str) -> None:

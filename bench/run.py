@@ -243,7 +243,9 @@ def _write(results: dict[str, Any]) -> None:
 NOTES = [
     "Ratios: each app's req/s divided by A's in the same round and scenario; login: "
     "logins/s divided by the hash bound, cores / CPU time of one verify with that app's "
-    "default hasher (Werkzeug scrypt for A and B, Argon2 for C and Bastion), timed in this run.",
+    "default hasher (Werkzeug scrypt for A and B, Argon2 for C and Bastion), timed in this run "
+    "with one process per core verifying at once, as on a loaded server (a memory-hard hash "
+    "costs more CPU when every core hashes than on one core alone).",
     "CPU ms per request: user + system time of the Gunicorn master and workers, from /proc, "
     "over the measurement. wrk (and whatever else runs on the machine: see the load average) "
     "shares the cores, so the CPU ratios are the steadier figures.",

@@ -131,9 +131,10 @@ def _build(db: SQLAlchemy) -> Models:
         confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
         # Loaded when first used (a permission check, a template), not with every request's user.
         roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="select")
-        #: The TOTP secret (base32), set at enrolment; never logged. Stored as is: it must be
-        #: read back to check codes, so it cannot be hashed.
-        totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+        #: The TOTP secret, set at enrolment; never logged. It must be read back to check codes,
+        #: so it cannot be hashed: it is sealed (``fernet:`` and a Fernet token, 147 characters
+        #: for a 32-character secret) under a key derived from SECRET_KEY (``two_factor.sealing``).
+        totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
         #: When two-factor was turned on (the secret confirmed by a code); None while it is off.
         totp_enabled_at: Mapped[datetime | None] = mapped_column(
             DateTime(timezone=True), default=None

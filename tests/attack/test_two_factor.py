@@ -17,34 +17,25 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from flask_bastion import state_for
 from reference_app.extensions import db
 from tests.support.accounts import GOOD_PASSWORD, create_user, login
 from tests.support.client import form_token
-from tests.support.two_factor import SECOND_STEP, code_at, enable_two_factor, send_code
+from tests.support.two_factor import (
+    SECOND_STEP,
+    Clock,
+    code_at,
+    enable_two_factor,
+    enrol,
+    enrolment_page,
+    send_code,
+)
 
 EMAIL = "owner@example.org"
 
 
-class Clock:
-    """A clock the tests move; it starts 10 s into a 30-second time step."""
-
-    def __init__(self) -> None:
-        now = int(datetime.now(UTC).timestamp())
-        self.now = datetime.fromtimestamp(now - now % 30 + 10, UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, by: timedelta) -> None:
-        self.now += by
-
-
 @pytest.fixture
 def clock(app: Flask) -> Clock:
-    moving = Clock()
-    state_for(app).sessions.clock = moving  # type: ignore[union-attr]
-    return moving
+    return Clock().drive(app)
 
 
 @pytest.fixture
@@ -188,26 +179,6 @@ def test_guessing_codes_is_rate_limited_per_account(app: Flask, owner: Any) -> N
     assert send_code(client, "000002").status_code == 429
     again = password_step(app, ip="198.51.100.8")  # a new password step counts as the same
     assert send_code(again, "000003").status_code == 429
-
-
-def enrolment_page(client: Any) -> str:
-    response = client.get("/account/two-factor")
-    assert response.status_code == 200
-    return str(response.get_data(as_text=True))
-
-
-def enrol(client: Any, clock: Clock) -> tuple[str, list[str]]:
-    """Turn two-factor on through the pages; returns the secret and the codes shown."""
-    page = enrolment_page(client)
-    match = re.search(r'<code class="totp-secret">([A-Z2-7 ]+)</code>', page)
-    assert match is not None
-    secret = match.group(1).replace(" ", "")
-    token = form_token(client, "/account/two-factor")
-    data = {"code": pyotp.TOTP(secret).at(clock()), "csrf_token": token}
-    response = client.post("/account/two-factor", data=data)
-    assert response.status_code == 200
-    codes = re.findall(r"<li><code>([a-z2-7-]+)</code></li>", response.get_data(as_text=True))
-    return secret, codes
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
@@ -10,7 +11,9 @@ from flask import Flask, current_app
 from sqlalchemy import or_, update
 
 from flask_bastion.exceptions import BastionError
-from flask_bastion.two_factor import recovery, totp
+from flask_bastion.two_factor import recovery, sealing, totp
+
+security_log = logging.getLogger("flask_bastion.security")
 
 Kind = Literal["totp", "recovery_code"]
 
@@ -24,28 +27,36 @@ class InvalidCode(BastionError):
 
 
 class TwoFactor:
-    """The second factor of every user: TOTP secrets on the user, recovery codes beside it.
+    """The second factor of every user: TOTP secrets on the user (sealed by ``sealer``),
+    recovery codes beside it.
 
     ``clock`` is read for every code checked, so tests can move time instead of sleeping.
     """
 
     def __init__(
-        self, db: Any, user_model: Any, codes: recovery.RecoveryCodes, clock: Callable[[], datetime]
+        self,
+        db: Any,
+        user_model: Any,
+        codes: recovery.RecoveryCodes,
+        clock: Callable[[], datetime],
+        sealer: sealing.Sealer,
     ) -> None:
         self.db = db
         self.User = user_model
         self.codes = codes
         self.clock = clock
+        self.sealer = sealer
 
     @classmethod
     def of(cls, app: Flask) -> TwoFactor:
-        """The two-factor service of ``app``, on its database and its session clock."""
+        """The two-factor service of ``app``, on its database, its session clock and its keys."""
         from flask_bastion.models import define_models
 
         state = app.extensions["bastion"]
         models = define_models(state.users.db)
         codes = recovery.RecoveryCodes(state.users.db, models.recovery_codes)
-        return cls(state.users.db, models.User, codes, lambda: state.sessions.clock())
+        sealer = sealing.Sealer.of(app)
+        return cls(state.users.db, models.User, codes, lambda: state.sessions.clock(), sealer)
 
     @staticmethod
     def is_enabled(user: Any) -> bool:
@@ -55,19 +66,25 @@ class TwoFactor:
     def candidate_secret(self, user: Any) -> str:
         """The secret offered at enrolment: the one already offered, or a new one.
 
-        It is stored, but two-factor stays off until a code proves the phone has it; the page
-        shows the same one when reloaded, so a stray GET changes nothing the user relies on.
+        It is stored (sealed), but two-factor stays off until a code proves the phone has it;
+        the page shows the same one when reloaded, so a stray GET changes nothing the user
+        relies on. One stored in clear is sealed now; one no key opens any more is replaced,
+        since nothing relies on it yet.
         """
-        if user.totp_secret is None:
-            user.totp_secret = totp.new_secret()
+        try:
+            opened = self._open(user)
+        except InvalidCode:
+            opened = sealing.Opened(totp.new_secret(), stale=True)
             user.totp_last_counter = None
+        if opened.stale:
+            user.totp_secret = self.sealer.seal(opened.secret)
             self.db.session.commit()
-        return str(user.totp_secret)
+        return opened.secret
 
     def enable(self, user: Any, code: str) -> list[str]:
         """Turn two-factor on if ``code`` matches the candidate secret; returns the new
         recovery codes, in clear for the only time. Raises :class:`InvalidCode`."""
-        if user.totp_secret is None or self.is_enabled(user):
+        if self.is_enabled(user):
             raise InvalidCode("Start the enrolment again.")
         self._claim_totp(user, code)
         user.totp_enabled_at = self.clock()
@@ -112,13 +129,26 @@ class TwoFactor:
         """How many unused recovery codes the user has."""
         return self.codes.left(user.id)
 
+    def _open(self, user: Any) -> sealing.Opened:
+        """The user's TOTP secret in clear. Raises :class:`InvalidCode` if there is none, or if
+        no key opens it (then logged: only the operator can fix it)."""
+        if user.totp_secret is None:
+            raise InvalidCode("Start the enrolment again.")
+        try:
+            return self.sealer.open(user.totp_secret)
+        except sealing.UnreadableSecret as error:
+            security_log.warning("TOTP secret of user %s refused: %s.", user.id, error)
+            raise InvalidCode("The two-factor secret cannot be read.") from None
+
     def _claim_totp(self, user: Any, code: str) -> None:
         """Accept ``code`` for its time step, which no later request can use again.
 
         The step is claimed with one conditional ``UPDATE``: of two requests racing with the
-        same code, only one changes the row.
+        same code, only one changes the row. A secret stored in clear or under a fallback key
+        is then sealed under the current key; the caller commits.
         """
-        step = totp.matching_step(user.totp_secret, code, self.clock(), user.totp_last_counter)
+        opened = self._open(user)
+        step = totp.matching_step(opened.secret, code, self.clock(), user.totp_last_counter)
         if step is None:
             raise InvalidCode("That code is wrong, expired or was used already.")
         column = self.User.totp_last_counter
@@ -132,6 +162,8 @@ class TwoFactor:
             self.db.session.rollback()
             raise InvalidCode("That code was used already.")
         user.totp_last_counter = step
+        if opened.stale:
+            user.totp_secret = self.sealer.seal(opened.secret)
 
 
 def _secret_key() -> str | bytes:

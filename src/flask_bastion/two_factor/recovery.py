@@ -8,7 +8,8 @@ attempt (one per stored code, since a salted hash cannot be looked up), which ha
 cheap way to load the server. A keyed hash is looked up directly, and used up with one
 conditional ``UPDATE``, so the same code cannot pass twice even in two racing requests.
 
-Rotating ``SECRET_KEY`` invalidates the recovery codes (the TOTP secret keeps working); users
+Rotating ``SECRET_KEY`` invalidates the recovery codes, even with the old key in
+``SECRET_KEY_FALLBACKS`` (which keeps the sealed TOTP secret working: see ``sealing``); users
 then make new ones on the two-factor page.
 """
 

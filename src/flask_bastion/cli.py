@@ -21,7 +21,7 @@ from flask_bastion.check.command import check_command
 from flask_bastion.routes import declared_permissions, routes_command
 
 bastion_cli = AppGroup("bastion", help="Flask-Bastion: users, roles and security checks.")
-users_cli = AppGroup("users", help="Create and list user accounts.")
+users_cli = AppGroup("users", help="Create, list and unlock user accounts.")
 roles_cli = AppGroup("roles", help="Grant and remove roles, and the permissions they grant.")
 bastion_cli.add_command(users_cli)
 bastion_cli.add_command(roles_cli)
@@ -80,6 +80,24 @@ def unlock_user(email: str) -> None:
     user = users.find_by_email(email)
     record_event(events.ACCOUNT_UNLOCKED, user_id=None if user is None else user.id, via="cli")
     click.echo(f"Login attempts on {email} are no longer delayed or locked.")
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Turn two-factor off for EMAIL (a lost phone, or a TOTP key that no SECRET_KEY opens):
+    the key and the recovery codes are deleted, and the user can enrol again after login."""
+    from flask_bastion.two_factor.factor import TwoFactor
+
+    _, users = _state_and_users()
+    user = _existing_user(users, email)
+    two_factor = TwoFactor.of(current_app)
+    if not two_factor.is_enabled(user) and user.totp_secret is None:
+        click.echo(f"Two-factor is off for {user.email}; nothing to reset.")
+        return
+    two_factor.disable(user)
+    record_event(events.TWO_FACTOR_DISABLED, user_id=user.id, via="cli")
+    click.echo(f"Two-factor is off for {user.email}; their recovery codes are deleted.")
 
 
 @roles_cli.command("grant")

@@ -9,7 +9,10 @@ import pytest
 from flask import Flask
 
 from flask_bastion import state_for
+from flask_bastion.two_factor.factor import TwoFactor
 from tests.support.accounts import GOOD_PASSWORD, create_user, login
+from tests.support.audit import stored_events
+from tests.support.two_factor import SECOND_STEP, enable_two_factor
 
 EMAIL = "ada@example.org"
 
@@ -152,3 +155,31 @@ def test_users_list_shows_each_user_with_roles(app: Flask) -> None:
         f"{second}\tgrace@example.org\tactive\t-",
     ]
     assert "argon2" not in result.output
+
+
+def test_reset_two_factor_lets_the_user_in_with_the_password_alone(app: Flask) -> None:
+    """``users reset-two-factor``: the second login step and the recovery codes are gone
+    (a lost phone), and the reset is audited."""
+    user_id = int(create_user(app, EMAIL))
+    enable_two_factor(app, user_id)
+    assert login(app.test_client(), EMAIL).headers["Location"].startswith(SECOND_STEP)
+
+    result = _invoke(app, "users", "reset-two-factor", EMAIL)
+    assert result.exit_code == 0, result.output
+    assert "Two-factor is off for ada@example.org" in result.output
+    assert not login(app.test_client(), EMAIL).headers["Location"].startswith(SECOND_STEP)
+    with app.app_context():
+        user = state_for(app).users.get(user_id)  # type: ignore[union-attr]
+        assert user.totp_secret is None
+        assert TwoFactor.of(app).recovery_codes_left(user) == 0
+    events = stored_events(app, "two_factor.disabled")
+    assert [(e["user_id"], e["details"].get("via")) for e in events] == [(user_id, "cli")]
+
+
+def test_reset_two_factor_of_a_user_without_it_changes_nothing(app: Flask) -> None:
+    """Nothing to reset is said as such; an unknown email is an error."""
+    create_user(app, EMAIL)
+    result = _invoke(app, "users", "reset-two-factor", EMAIL)
+    assert result.exit_code == 0 and "nothing to reset" in result.output
+    missing = _invoke(app, "users", "reset-two-factor", "nobody@example.org")
+    assert missing.exit_code != 0 and "No user has the email" in missing.output

@@ -63,7 +63,7 @@ def test_unreadable_values_are_refused(stored: str) -> None:
     """A value no key opens raises UnreadableSecret, whose message names the fix, not the value."""
     if stored == "sealed-under-another-key":
         stored = Sealer([new_key()]).seal(pyotp.random_base32())
-    with pytest.raises(UnreadableSecret, match="enrol again") as raised:
+    with pytest.raises(UnreadableSecret, match="reset-two-factor") as raised:
         Sealer([new_key(), new_key()]).open(stored)
     assert stored not in str(raised.value)
 

@@ -39,7 +39,7 @@ KEY_PURPOSE: Final = b"flask-bastion totp secret"
 #: What a secret stored in clear before sealing looks like (pyotp's base32).
 _LEGACY_SECRET = re.compile(r"[A-Z2-7]+=*")
 #: What the operator can always do about a secret that cannot be read.
-_RESET = "clear the user's totp_secret, totp_enabled_at and totp_last_counter so they enrol again"
+_RESET = "reset the user's two-factor (flask bastion users reset-two-factor EMAIL)"
 
 
 class UnreadableSecret(BastionError):

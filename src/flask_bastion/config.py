@@ -106,6 +106,10 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     #: ``redis://`` URL. Every app instance must use the same store, so that ending a session
     #: anywhere ends it everywhere.
     "BASTION_SESSION_STORE": "database",
+    #: Put the app's SQLite file databases in write-ahead-log mode, where the security writes
+    #: (session records, audit events) and page reads do not block each other. Needs a local
+    #: disk; ``False`` leaves the journal mode alone. No effect on other databases.
+    "BASTION_SQLITE_WAL": True,
     #: Prefix of every Redis key of the session store, for several apps on one Redis.
     "BASTION_SESSION_REDIS_PREFIX": "bastion:",
     #: A session unused for this long ends (not a remembered one); a timedelta or seconds.

@@ -20,6 +20,7 @@ from flask_bastion import (
     sanitize,
     secret_key,
     signing,
+    sqlite,
     transport,
 )
 from flask_bastion.api.cors import init_cors
@@ -138,6 +139,7 @@ class Bastion:
         from flask_bastion.sessions import init_sessions
         from flask_bastion.tokens.setup import init_tokens
 
+        sqlite.init_sqlite(app, db)
         state.users = UserStore(db, models)
         state.sessions = init_sessions(app, db, models.sessions)
         state.audit = init_audit(app, db, models)

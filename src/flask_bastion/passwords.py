@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 import argon2
-import bcrypt
 from argon2.exceptions import InvalidHashError, VerificationError
 from werkzeug.security import check_password_hash
 
@@ -167,6 +166,8 @@ def _verify_bcrypt(stored_hash: str, password: str) -> Literal[True]:
     bcrypt 5 raises for longer passwords where older releases silently truncated them, so
     truncating here accepts exactly what those releases stored.
     """
+    import bcrypt  # only legacy hashes need it: imported by the first one
+
     secret = password.encode("utf-8")[:_BCRYPT_MAX_BYTES]
     try:
         matches = bcrypt.checkpw(secret, stored_hash.encode("ascii"))

@@ -23,14 +23,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask
 
 from flask_bastion.exceptions import BastionError, ConfigurationError
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 #: Marks a stored value as a Fernet token rather than a secret stored in clear.
 PREFIX: Final = "fernet:"
@@ -63,6 +63,8 @@ class Sealer:
     """Seals secrets under the first key and opens those sealed under any of ``keys``."""
 
     def __init__(self, keys: Sequence[str | bytes]) -> None:
+        from cryptography.fernet import MultiFernet  # see _fernet
+
         fernets = [_fernet(key) for key in keys]
         self._current = fernets[0]
         self._any = MultiFernet(fernets)
@@ -83,6 +85,8 @@ class Sealer:
 
     def open(self, stored: str) -> Opened:
         """The secret in ``stored``. Raises :class:`UnreadableSecret` if no key opens it."""
+        from cryptography.fernet import InvalidToken  # see _fernet
+
         if not stored.startswith(PREFIX):
             return Opened(_legacy(stored), stale=True)
         token = stored.removeprefix(PREFIX).encode()
@@ -110,7 +114,15 @@ def _legacy(stored: str) -> str:
 
 @lru_cache(maxsize=64)
 def _fernet(key: str | bytes) -> Fernet:
-    """The Fernet of ``key``, derived once per process (HKDF is cheap, but not free)."""
+    """The Fernet of ``key``, derived once per process (HKDF is cheap, but not free).
+
+    ``cryptography`` is imported here, when a worker first seals or opens a secret: a worker
+    that serves no two-factor page would otherwise hold 7 MiB for nothing.
+    """
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     material = key.encode() if isinstance(key, str) else key
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_PURPOSE).derive(
         material

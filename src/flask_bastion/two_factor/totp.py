@@ -13,7 +13,6 @@ import io
 from datetime import datetime
 
 import pyotp
-import segno
 
 #: Seconds per time step, and digits per code: what every authenticator app expects.
 STEP_SECONDS = 30
@@ -46,6 +45,8 @@ def qr_data_url(uri: str) -> str:
     its strict Content-Security-Policy (``img-src 'self' data:``), and an SVG loaded as an
     image can run nothing.
     """
+    import segno  # the enrolment page alone draws QR codes: 1.2 MiB per worker otherwise
+
     buffer = io.BytesIO()
     segno.make(uri, error="m").save(buffer, kind="svg", scale=5, border=4, xmldecl=False)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

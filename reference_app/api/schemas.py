@@ -3,14 +3,16 @@ answers and make up the OpenAPI document. Field limits are the database's and th
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, cast
 
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from flask_bastion import can, render_markdown
 from flask_bastion.api.fields import Timestamp, text
-from reference_app.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Note
+from flask_bastion.models import EMAIL_MAX_LENGTH
+from reference_app.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Note, NoteShare
+from reference_app.models import Access as ShareAccess
 from reference_app.notes.forms import SEARCH_MAX_LENGTH
 
 #: The most notes one page of a list holds.
@@ -106,3 +108,34 @@ class Me(Strict):
     def current(cls) -> Me:
         user: Any = current_user
         return cls(id=user.id, email=user.email, roles=sorted(role.name for role in user.roles))
+
+
+class ShareIn(Strict):
+    """Whom to share a note with, by their account's email address, and what they may do:
+    read it, or read and edit it. The access must be sent, never a silent default, as on the
+    share form."""
+
+    email: Annotated[EmailStr, Field(max_length=EMAIL_MAX_LENGTH)]
+    access: ShareAccess
+
+
+class ShareOut(Strict):
+    """One user a note is shared with, and what the share lets them do."""
+
+    id: int
+    email: str
+    access: ShareAccess
+
+    @classmethod
+    def of(cls, share: NoteShare) -> ShareOut:
+        return cls(id=share.id, email=share.user.email, access=cast(ShareAccess, share.access))
+
+
+class ShareList(Strict):
+    """The shares of a note, oldest first."""
+
+    items: list[ShareOut]
+
+    @classmethod
+    def of(cls, note: Note) -> ShareList:
+        return cls(items=[ShareOut.of(share) for share in note.shares])

@@ -60,20 +60,27 @@ def unshare_note(note_id: int, share_id: int) -> Response:
     return redirect(url_for("notes.show_note", note_id=note.id))
 
 
-@bp.record_once
-def limit_sharing(setup: BlueprintSetupState) -> None:
-    """Limit the share form per user, on the limiter of the app the notes are registered on.
+def limit_shares(setup: BlueprintSetupState, view_name: str) -> None:
+    """Count the shares made through the view ``view_name`` of the blueprint being registered
+    against the one per-user share limit, on the limiter of the app it is registered on.
 
     A refused share says that no account uses the address, so without a limit any logged-in
     user could test thousands of addresses a minute and learn who has an account here. The
     count is per user, not per IP address, so neither many addresses nor many sessions raise
-    it; the app's default per-IP limit applies as well.
+    it, and it is one count for every view that shares (the form and the JSON API), so using
+    both does not double it; the app's default per-IP limit applies as well.
     """
     limiter = setup.app.extensions["bastion"].limiter
-    endpoint = f"{setup.name}.{share_note.__name__}"
-    setup.app.view_functions[endpoint] = limiter.limit(
-        SHARE_LIMIT, key_func=_sharer, scope="note-share", override_defaults=False
+    endpoint = f"{setup.name}.{view_name}"
+    setup.app.view_functions[endpoint] = limiter.shared_limit(
+        SHARE_LIMIT, scope="note-share", key_func=_sharer, override_defaults=False
     )(setup.app.view_functions[endpoint])
+
+
+@bp.record_once
+def limit_sharing(setup: BlueprintSetupState) -> None:
+    """The share form counts against the share limit (see :func:`limit_shares`)."""
+    limit_shares(setup, share_note.__name__)
 
 
 def _sharer() -> str:

@@ -21,7 +21,7 @@ from reference_app.models import READ, WRITE, Note, NoteShare
 from reference_app.notes import sharing
 from reference_app.notes.share_routes import SHARES_PER_MINUTE
 from reference_app.notes.sharing import NOTE_SHARED, NOTE_UNSHARED, OWN_ADDRESS, UNKNOWN_ACCOUNT
-from tests.support.accounts import create_user, login
+from tests.support.accounts import as_user, create_user
 from tests.support.audit import stored_events
 from tests.support.client import form_token, post_with_token
 
@@ -75,13 +75,6 @@ def shared(app: Flask) -> SharedNote:
         db.session.add_all([note, reader, writer])
         db.session.commit()
         return SharedNote(app, note.id, reader.id, writer.id, users)
-
-
-def as_user(app: Flask, email: str) -> Any:
-    """A new browser, logged in as ``email``."""
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
 
 
 def send(client: Any, shared: SharedNote, method: str, template: str, data: dict[str, str]) -> Any:

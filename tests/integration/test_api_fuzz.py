@@ -17,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support.accounts import create_user
 from tests.support.api import add_note, bearer, issue_token, share
@@ -87,6 +88,12 @@ FUZZ_SETTINGS = settings(
 )
 
 
+#: Operations that refuse some well-formed requests for what the data holds, not for their
+#: shape: a share with an address no account uses is a documented 422. Such a refusal is not
+#: counted against the document; every other check still applies to them.
+DATA_DEPENDENT_REFUSALS = {"share_note": [positive_data_acceptance]}
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_api_conforms_to_its_document(api_schema, credentials, mode):
     """No generated request gets a 5xx; every answer matches the OpenAPI document.
@@ -100,6 +107,8 @@ def test_api_conforms_to_its_document(api_schema, credentials, mode):
         @FUZZ_SETTINGS
         @given(case=operation.as_strategy(generation_mode=mode))
         def call(case: schemathesis.Case) -> None:
-            case.call_and_validate(base_url=ORIGIN, **credentials)
+            name = case.operation.definition.raw.get("operationId")
+            excluded = DATA_DEPENDENT_REFUSALS.get(name, [])
+            case.call_and_validate(base_url=ORIGIN, excluded_checks=excluded, **credentials)
 
         call()

@@ -38,3 +38,10 @@ def register(client: FlaskClient, email: str, password: str = GOOD_PASSWORD) -> 
     token = form_token(client, "/register")
     data = {"email": email, "password": password, "confirm": password, "csrf_token": token}
     return client.post("/register", data=data)
+
+
+def as_user(app: Flask, email: str) -> Any:
+    """A new browser, logged in as ``email``."""
+    client = app.test_client()
+    assert login(client, email).status_code == 302
+    return client

@@ -41,6 +41,7 @@ def list_shares(note_id: int) -> ShareList:
     "Share a note you own with another account, or change the access of its share",
     body=ShareIn,
     response=ShareOut,
+    errors=(409,),  # two requests making the same share at once: the loser's answer
 )
 def share_note(note_id: int, body: ShareIn) -> ShareOut:
     note = get_or_404(Note, note_id, "share")

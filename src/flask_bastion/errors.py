@@ -31,6 +31,7 @@ MESSAGES: Final[dict[int, tuple[str, str]]] = {
     403: ("Forbidden", "You do not have permission to do this."),
     404: ("Not found", "There is nothing at this address."),
     405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Conflict", "Another request changed this at the same moment. Reload and try again."),
     413: ("Too large", "What you sent is larger than this site accepts."),
     415: ("Unsupported type", "This address does not accept that kind of content."),
     422: ("Unprocessable", "The request was understood but its content is not valid."),

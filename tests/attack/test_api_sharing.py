@@ -318,8 +318,12 @@ def test_simultaneous_duplicate_share_is_409_and_one_row(shared, monkeypatch):
     second share."""
     monkeypatch.setattr(sharing, "share_of", lambda note, user_id: None)  # the winner's row unseen
     payload = {"email": READER, "access": WRITE}
-    assert_json_error(shared.call("POST", shared.shares, shared.token(OWNER), payload), 409)
+    error = assert_json_error(shared.call("POST", shared.shares, shared.token(OWNER), payload), 409)
+    assert error["title"] == "Conflict"
     assert shared.state() == UNTOUCHED
+    document = shared.app.test_client().get("/api/v1/openapi.json").get_json()
+    post = next(path["post"] for url, path in document["paths"].items() if url.endswith("/shares"))
+    assert "409" in post["responses"]
 
 
 def test_sharing_is_audited_as_on_the_form(shared):

@@ -100,6 +100,23 @@ def reset_two_factor(email: str) -> None:
     click.echo(f"Two-factor is off for {user.email}; their recovery codes are deleted.")
 
 
+@users_cli.command("reseal-two-factor")
+def reseal_two_factor() -> None:
+    """Seal every TOTP key under the current SECRET_KEY: those stored in clear by an earlier
+    version, and those sealed under a key now in SECRET_KEY_FALLBACKS (which can then go)."""
+    from flask_bastion.two_factor.factor import TwoFactor
+
+    _state_and_users()
+    sealed, unreadable = TwoFactor.of(current_app).reseal_all()
+    click.echo(f"Sealed {sealed} TOTP key(s) under the current SECRET_KEY.")
+    if unreadable:
+        emails = ", ".join(sorted(user.email for user in unreadable))
+        raise click.ClickException(
+            f"No key opens the TOTP key of {emails}: put the key they were sealed with in "
+            "SECRET_KEY_FALLBACKS and run this again, or reset their two-factor."
+        )
+
+
 @roles_cli.command("grant")
 @click.argument("email")
 @click.argument("role")

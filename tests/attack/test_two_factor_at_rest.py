@@ -184,3 +184,46 @@ def test_unreadable_candidate_is_replaced_at_enrolment(
     assert len(codes) == 10
     raw = stored(app)
     assert raw != value and raw.startswith(PREFIX)
+
+
+def reseal(app: Flask) -> Any:
+    """``flask bastion users reseal-two-factor`` on ``app``."""
+    return app.test_cli_runner().invoke(args=["bastion", "users", "reseal-two-factor"])
+
+
+def test_reseal_command_lets_the_old_key_go_at_once(
+    app: Flask, app_factory: Any, clock: Clock, owner_secret: str
+) -> None:
+    """After a rotation, the command seals every key under the new SECRET_KEY, so a deploy
+    without the old key accepts codes before the user has logged in again."""
+    old_key, new_key = app.config["SECRET_KEY"], secrets.token_hex(32)
+    rotated = redeploy(app_factory, clock, SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key])
+    result = reseal(rotated)
+    assert result.exit_code == 0, result.output
+    assert "Sealed 1 TOTP key(s)" in result.output
+    assert "Sealed 0 TOTP key(s)" in reseal(rotated).output  # nothing left to do
+    dropped = redeploy(app_factory, clock, SECRET_KEY=new_key)
+    assert logs_in(dropped, code_at(owner_secret, clock()))
+
+
+def test_reseal_command_seals_keys_stored_in_clear(
+    app: Flask, clock: Clock, owner_secret: str
+) -> None:
+    """A key stored in clear by an earlier version is sealed now, not at its next use."""
+    store(app, owner_secret)
+    assert reseal(app).exit_code == 0
+    raw = stored(app)
+    assert raw.startswith(PREFIX) and owner_secret not in raw
+    assert logs_in(app, code_at(owner_secret, clock()))
+
+
+def test_reseal_command_names_keys_it_cannot_open(
+    app: Flask, app_factory: Any, clock: Clock, owner_secret: str
+) -> None:
+    """Without the old key the command fails, names the user, and changes nothing."""
+    before = stored(app)
+    rotated = redeploy(app_factory, clock, SECRET_KEY=secrets.token_hex(32))
+    result = reseal(rotated)
+    assert result.exit_code == 1
+    assert EMAIL in result.output and "SECRET_KEY_FALLBACKS" in result.output
+    assert stored(app) == before

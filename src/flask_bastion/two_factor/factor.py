@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from flask import Flask, current_app
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 
 from flask_bastion.exceptions import BastionError
 from flask_bastion.two_factor import recovery, sealing, totp
@@ -124,6 +124,27 @@ class TwoFactor:
             raise InvalidCode("That code is wrong or was used already.")
         self.db.session.commit()
         return "recovery_code"
+
+    def reseal_all(self) -> tuple[int, list[Any]]:
+        """Seal under the current ``SECRET_KEY`` every TOTP key stored in clear or under a
+        fallback key, without waiting for each user's next code; returns how many were sealed,
+        and the users whose key no key opens (their two-factor must be reset).
+
+        After it, a rotated-out key can leave ``SECRET_KEY_FALLBACKS`` at once.
+        """
+        sealed, unreadable = 0, []
+        query = select(self.User).where(self.User.totp_secret.is_not(None))
+        for user in self.db.session.scalars(query):
+            try:
+                opened = self.sealer.open(user.totp_secret)
+            except sealing.UnreadableSecret:
+                unreadable.append(user)
+                continue
+            if opened.stale:
+                user.totp_secret = self.sealer.seal(opened.secret)
+                sealed += 1
+        self.db.session.commit()
+        return sealed, unreadable
 
     def recovery_codes_left(self, user: Any) -> int:
         """How many unused recovery codes the user has."""

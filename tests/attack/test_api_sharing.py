@@ -9,19 +9,16 @@ addresses is stopped by the share form's own per-user limit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
-from reference_app.extensions import db
-from reference_app.models import READ, WRITE, NoteShare
+from reference_app.models import READ, WRITE
 from reference_app.notes import sharing
 from reference_app.notes.share_routes import SHARES_PER_MINUTE
 from reference_app.notes.sharing import NOTE_SHARED, NOTE_UNSHARED, OWN_ADDRESS, UNKNOWN_ACCOUNT
-from tests.support.accounts import as_user, create_user
+from tests.support.accounts import as_user
 from tests.support.api import (
     add_note,
     api_login,
@@ -32,26 +29,23 @@ from tests.support.api import (
 )
 from tests.support.audit import stored_events
 from tests.support.client import post_with_token
+from tests.support.sharing import (
+    BODY,
+    OWNER,
+    READER,
+    SHARES,
+    STRANGER,
+    TITLE,
+    WRITER,
+    SharedNote,
+    share_scenario,
+)
 
-OWNER = "alice@example.org"
-READER = "bob@example.org"
-WRITER = "carol@example.org"
-STRANGER = "mallory@example.org"
-TITLE = "Alice secret plan"
-BODY = "launch codes"
 EVIL = "https://evil.example"
-UNTOUCHED = [(READER, READ), (WRITER, WRITE)]
 
 
-@dataclass(frozen=True)
-class SharedNote:
-    """The note of the scenario, its two shares and the users' ids."""
-
-    app: Flask
-    note_id: int
-    reader_share: int
-    writer_share: int
-    users: dict[str, int]
+class ApiNote(SharedNote):
+    """The scenario's note, as API clients see it."""
 
     @property
     def shares(self) -> str:
@@ -71,12 +65,6 @@ class SharedNote:
         """``method path`` with ``payload`` as JSON, from a client with no cookie."""
         return self.app.test_client().open(path, method=method, json=payload, headers=auth)
 
-    def state(self) -> list[tuple[str, str]]:
-        """The note's shares as the database holds them now: (email, access), sorted."""
-        with self.app.app_context():
-            rows = db.session.scalars(select(NoteShare).where(NoteShare.note_id == self.note_id))
-            return sorted((share.user.email, share.access) for share in rows)
-
     def events(self) -> list[tuple[str, int, dict[str, Any]]]:
         """The sharing events stored so far: (event, acting user, details)."""
         stored = stored_events(self.app)
@@ -87,16 +75,8 @@ SHARING = {NOTE_SHARED, NOTE_UNSHARED}
 
 
 @pytest.fixture
-def shared(app: Flask) -> SharedNote:
-    """Alice's note, shared read-only with Bob and read-write with Carol; Mallory has no share."""
-    users = {email: create_user(app, email) for email in (OWNER, READER, WRITER, STRANGER)}
-    note_id = add_note(app, users[OWNER], TITLE, BODY)
-    with app.app_context():
-        reader = NoteShare(note_id=note_id, user_id=users[READER], access=READ)
-        writer = NoteShare(note_id=note_id, user_id=users[WRITER], access=WRITE)
-        db.session.add_all([reader, writer])
-        db.session.commit()
-        return SharedNote(app, note_id, reader.id, writer.id, users)
+def shared(app: Flask) -> ApiNote:
+    return share_scenario(app, ApiNote)
 
 
 CHANGES = [
@@ -116,7 +96,7 @@ def test_stranger_gets_404_for_the_shares(shared, method, template, payload):
     assert_json_error(response, 404)
     for secret in (TITLE, READER, WRITER):
         assert secret not in response.get_data(as_text=True)
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
 
 
 @pytest.mark.parametrize("sharee", [READER, WRITER], ids=["reader", "writer"])
@@ -126,7 +106,7 @@ def test_sharee_may_not_see_or_change_the_shares(shared, sharee, method, templat
     the note's shares; nothing changes."""
     response = shared.call(method, shared.url(template), shared.token(sharee), payload)
     assert_json_error(response, 403)
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
 
 
 def test_owner_lists_the_shares(shared):
@@ -161,7 +141,7 @@ def test_sharing_again_changes_the_access_of_the_one_share(shared):
     response = shared.call("POST", shared.shares, shared.token(OWNER), payload)
     assert response.status_code == 200
     assert response.get_json() == {"id": shared.reader_share, "email": READER, "access": WRITE}
-    assert shared.state() == [(READER, WRITE), (WRITER, WRITE)]
+    assert shared.share_state() == [(READER, WRITE), (WRITER, WRITE)]
     edit = shared.call(
         "PATCH", f"/api/v1/notes/{shared.note_id}", shared.token(READER), {"body": "Bob's"}
     )
@@ -178,7 +158,7 @@ def test_removed_share_is_404_on_the_next_request(shared):
     assert removed.status_code == 204
     assert removed.get_data() == b""
     assert_json_error(shared.call("GET", note, bob), 404)
-    assert shared.state() == [(WRITER, WRITE)]
+    assert shared.share_state() == [(WRITER, WRITE)]
 
 
 @pytest.mark.parametrize(("method", "template", "payload"), CHANGES)
@@ -188,7 +168,7 @@ def test_read_only_token_lists_but_cannot_change_the_shares(shared, method, temp
     token = shared.token(OWNER, ("read",))
     assert len(shared.call("GET", shared.shares, token).get_json()["items"]) == 2
     assert_json_error(shared.call(method, shared.url(template), token, payload), 403)
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
 
 
 @pytest.mark.parametrize(
@@ -205,10 +185,10 @@ def test_cookie_request_without_csrf_token_is_refused(shared, method, template, 
     path = shared.url(template)
     for headers in ({}, {"Origin": EVIL, "Referer": EVIL + "/"}):
         assert_json_error(client.open(path, method=method, json=payload, headers=headers), 400)
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
     response = client.open(path, method=method, json=payload, headers=csrf)
     assert response.status_code in {200, 204}
-    assert shared.state() != UNTOUCHED
+    assert shared.share_state() != SHARES
 
 
 def test_token_shares_without_csrf_from_any_origin(shared):
@@ -216,7 +196,7 @@ def test_token_shares_without_csrf_from_any_origin(shared):
     payload = {"email": STRANGER, "access": READ}
     response = shared.call("POST", shared.shares, {**shared.token(OWNER), "Origin": EVIL}, payload)
     assert response.status_code == 200
-    assert shared.state() == sorted([*UNTOUCHED, (STRANGER, READ)])
+    assert shared.share_state() == sorted([*SHARES, (STRANGER, READ)])
 
 
 @pytest.mark.parametrize(
@@ -233,7 +213,7 @@ def test_refused_share_is_422_with_the_reason(shared, email, reason):
     payload = {"email": email, "access": WRITE}
     response = shared.call("POST", shared.shares, shared.token(OWNER), payload)
     assert assert_json_error(response, 422)["fields"] == {"email": [reason]}
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
     assert shared.events() == []
 
 
@@ -268,7 +248,7 @@ def test_malformed_share_is_422_and_writes_nothing(shared, payload, field):
     naming the field; nothing is shared or recorded."""
     response = shared.call("POST", shared.shares, shared.token(OWNER), payload)
     assert field in assert_json_error(response, 422)["fields"]
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
     assert shared.events() == []
 
 
@@ -291,7 +271,7 @@ def test_body_that_is_not_a_share_is_refused(shared, body, content_type, status)
         shared.shares, data=body, content_type=content_type, headers=shared.token(OWNER)
     )
     assert_json_error(response, status)
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
 
 
 def test_share_of_another_note_cannot_be_removed_through_ones_own(shared):
@@ -302,7 +282,7 @@ def test_share_of_another_note_cannot_be_removed_through_ones_own(shared):
     for owner, note_id in ((STRANGER, mallorys), (OWNER, alices_other)):
         path = f"/api/v1/notes/{note_id}/shares/{shared.reader_share}"
         assert_json_error(shared.call("DELETE", path, shared.token(owner)), 404)
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
 
 
 @pytest.mark.parametrize("share_id", ["999", "0", "99999999999999999999", "abc", "-1"])
@@ -310,7 +290,7 @@ def test_unknown_share_id_is_404(shared, share_id):
     """Removing a share that does not exist answers 404, never 500, and removes nothing."""
     path = f"{shared.shares}/{share_id}"
     assert_json_error(shared.call("DELETE", path, shared.token(OWNER)), 404)
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
 
 
 def test_simultaneous_duplicate_share_is_409_and_one_row(shared, monkeypatch):
@@ -320,7 +300,7 @@ def test_simultaneous_duplicate_share_is_409_and_one_row(shared, monkeypatch):
     payload = {"email": READER, "access": WRITE}
     error = assert_json_error(shared.call("POST", shared.shares, shared.token(OWNER), payload), 409)
     assert error["title"] == "Conflict"
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
     document = shared.app.test_client().get("/api/v1/openapi.json").get_json()
     post = next(path["post"] for url, path in document["paths"].items() if url.endswith("/shares"))
     assert "409" in post["responses"]
@@ -359,7 +339,7 @@ def test_sharing_is_rate_limited_per_user(shared):
     assert_json_error(refused, 429)
     assert int(refused.headers["Retry-After"]) >= 1
     assert_json_error(shared.call("POST", shared.shares, shared.token(OWNER), real), 429)
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES
     assert_json_error(shared.call("POST", shared.shares, shared.token(WRITER), real), 403)
 
 
@@ -377,4 +357,4 @@ def test_form_and_api_share_one_limit(shared):
     real = {"email": STRANGER, "access": READ}
     assert_json_error(shared.call("POST", shared.shares, alice, real), 429)
     assert post_with_token(browser, form, real).status_code == 429
-    assert shared.state() == UNTOUCHED
+    assert shared.share_state() == SHARES

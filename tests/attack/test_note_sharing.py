@@ -8,7 +8,6 @@ it is shared with, and a removed share stops working on the very next request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import unescape
 from typing import Any
 
@@ -21,27 +20,24 @@ from reference_app.models import READ, WRITE, Note, NoteShare
 from reference_app.notes import sharing
 from reference_app.notes.share_routes import SHARES_PER_MINUTE
 from reference_app.notes.sharing import NOTE_SHARED, NOTE_UNSHARED, OWN_ADDRESS, UNKNOWN_ACCOUNT
-from tests.support.accounts import as_user, create_user
+from tests.support.accounts import as_user
 from tests.support.audit import stored_events
 from tests.support.client import form_token, post_with_token
+from tests.support.sharing import (
+    BODY,
+    OWNER,
+    READER,
+    SHARES,
+    STRANGER,
+    TITLE,
+    WRITER,
+    SharedNote,
+    share_scenario,
+)
 
-OWNER = "alice@example.org"
-READER = "bob@example.org"
-WRITER = "carol@example.org"
-STRANGER = "mallory@example.org"
-TITLE = "Alice secret plan"
-BODY = "launch codes"
 
-
-@dataclass(frozen=True)
-class SharedNote:
-    """The note of the scenario, its two shares and the users' ids."""
-
-    app: Flask
-    note_id: int
-    reader_share: int
-    writer_share: int
-    users: dict[str, int]
+class NotePages(SharedNote):
+    """The scenario's note, as its pages see it."""
 
     @property
     def path(self) -> str:
@@ -61,23 +57,15 @@ class SharedNote:
             return note.title, note.body, shares
 
 
-UNTOUCHED = (TITLE, BODY, [(READER, READ), (WRITER, WRITE)])
+UNTOUCHED = (TITLE, BODY, SHARES)
 
 
 @pytest.fixture
-def shared(app: Flask) -> SharedNote:
-    """Alice's note, shared read-only with Bob and read-write with Carol; Mallory has no share."""
-    users = {email: create_user(app, email) for email in (OWNER, READER, WRITER, STRANGER)}
-    with app.app_context():
-        note = Note(owner_id=users[OWNER], title=TITLE, body=BODY)
-        reader = NoteShare(note=note, user_id=users[READER], access=READ)
-        writer = NoteShare(note=note, user_id=users[WRITER], access=WRITE)
-        db.session.add_all([note, reader, writer])
-        db.session.commit()
-        return SharedNote(app, note.id, reader.id, writer.id, users)
+def shared(app: Flask) -> NotePages:
+    return share_scenario(app, NotePages)
 
 
-def send(client: Any, shared: SharedNote, method: str, template: str, data: dict[str, str]) -> Any:
+def send(client: Any, shared: NotePages, method: str, template: str, data: dict[str, str]) -> Any:
     path = shared.url(template)
     return client.get(path) if method == "GET" else post_with_token(client, path, data)
 

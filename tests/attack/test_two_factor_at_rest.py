@@ -227,3 +227,18 @@ def test_reseal_command_names_keys_it_cannot_open(
     assert result.exit_code == 1
     assert EMAIL in result.output and "SECRET_KEY_FALLBACKS" in result.output
     assert stored(app) == before
+
+
+@pytest.mark.parametrize("keep_old_key", [True, False], ids=["fallback", "no-fallback"])
+def test_recovery_codes_after_a_key_rotation(
+    app: Flask, app_factory: Any, clock: Clock, keep_old_key: bool
+) -> None:
+    """Recovery codes keep working while the old key stays in SECRET_KEY_FALLBACKS, and stop
+    when it goes (a keyed hash cannot be moved to the new key)."""
+    _, codes = enable_two_factor(app, create_user(app, EMAIL))
+    old_key = app.config["SECRET_KEY"]
+    fallbacks = [old_key] if keep_old_key else []
+    rotated = redeploy(
+        app_factory, clock, SECRET_KEY=secrets.token_hex(32), SECRET_KEY_FALLBACKS=fallbacks
+    )
+    assert logs_in(rotated, codes[0]) is keep_old_key

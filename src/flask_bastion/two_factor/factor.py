@@ -119,7 +119,7 @@ class TwoFactor:
             self._claim_totp(user, value)
             self.db.session.commit()
             return "totp"
-        if not self.codes.use(user.id, value, _secret_key(), self.clock()):
+        if not self.codes.use(user.id, value, _secret_keys(), self.clock()):
             self.db.session.rollback()
             raise InvalidCode("That code is wrong or was used already.")
         self.db.session.commit()
@@ -190,3 +190,8 @@ class TwoFactor:
 def _secret_key() -> str | bytes:
     key: str | bytes = current_app.secret_key  # type: ignore[assignment]
     return key
+
+
+def _secret_keys() -> list[str | bytes]:
+    """``SECRET_KEY``, then each of ``SECRET_KEY_FALLBACKS``: every key a code may be under."""
+    return [_secret_key(), *(current_app.config.get("SECRET_KEY_FALLBACKS") or ())]

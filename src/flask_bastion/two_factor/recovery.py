@@ -8,9 +8,11 @@ attempt (one per stored code, since a salted hash cannot be looked up), which ha
 cheap way to load the server. A keyed hash is looked up directly, and used up with one
 conditional ``UPDATE``, so the same code cannot pass twice even in two racing requests.
 
-Rotating ``SECRET_KEY`` invalidates the recovery codes, even with the old key in
-``SECRET_KEY_FALLBACKS`` (which keeps the sealed TOTP secret working: see ``sealing``); users
-then make new ones on the two-factor page.
+A code is looked up under ``SECRET_KEY`` and each of ``SECRET_KEY_FALLBACKS`` (Flask's key
+rotation), in the same one ``UPDATE``: after a rotation the codes keep working while the old key
+stays a fallback, as the sealed TOTP secret does (see ``sealing``). A hash cannot be moved to
+the new key, so when the old key goes, so do the codes made under it; users then make new ones
+on the two-factor page.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -69,16 +72,18 @@ class RecoveryCodes:
         self.db.session.execute(insert(self.table), rows)
         return codes
 
-    def use(self, user_id: int, code: str, secret_key: str | bytes, now: datetime) -> bool:
-        """Mark the user's unused ``code`` as used; ``False`` if there is no such unused code.
-
-        The caller commits.
+    def use(
+        self, user_id: int, code: str, secret_keys: Sequence[str | bytes], now: datetime
+    ) -> bool:
+        """Mark the user's unused ``code`` as used; ``False`` if there is no such unused code
+        under any of ``secret_keys``. The caller commits.
         """
+        hashes = [code_hash(code, key) for key in secret_keys]
         statement = (
             update(self.table)
             .where(
                 self.table.c.user_id == user_id,
-                self.table.c.code_hash == code_hash(code, secret_key),
+                self.table.c.code_hash.in_(hashes),
                 self.table.c.used_at.is_(None),
             )
             .values(used_at=now)

@@ -21,7 +21,7 @@ from flask_bastion.check.command import check_command
 from flask_bastion.routes import declared_permissions, routes_command
 
 bastion_cli = AppGroup("bastion", help="Flask-Bastion: users, roles and security checks.")
-users_cli = AppGroup("users", help="Create, list and unlock user accounts.")
+users_cli = AppGroup("users", help="User accounts: create, list, unlock, reset two-factor.")
 roles_cli = AppGroup("roles", help="Grant and remove roles, and the permissions they grant.")
 bastion_cli.add_command(users_cli)
 bastion_cli.add_command(roles_cli)

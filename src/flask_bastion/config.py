@@ -102,14 +102,14 @@ BASTION_DEFAULTS: Final[dict[str, Any]] = {
     "BASTION_LOCKOUT_AFTER": 10,
     #: How long a lock lasts; a password reset or an admin lifts it sooner; timedelta or seconds.
     "BASTION_LOCKOUT_DURATION": timedelta(minutes=15),
-    #: Where session records live: "database" (the app's own, table ``bastion_session``) or a
-    #: ``redis://`` URL. Every app instance must use the same store, so that ending a session
-    #: anywhere ends it everywhere.
-    "BASTION_SESSION_STORE": "database",
     #: Put the app's SQLite file databases in write-ahead-log mode, where the security writes
     #: (session records, audit events) and page reads do not block each other. Needs a local
     #: disk; ``False`` leaves the journal mode alone. No effect on other databases.
     "BASTION_SQLITE_WAL": True,
+    #: Where session records live: "database" (the app's own, table ``bastion_session``) or a
+    #: ``redis://`` URL. Every app instance must use the same store, so that ending a session
+    #: anywhere ends it everywhere.
+    "BASTION_SESSION_STORE": "database",
     #: Prefix of every Redis key of the session store, for several apps on one Redis.
     "BASTION_SESSION_REDIS_PREFIX": "bastion:",
     #: A session unused for this long ends (not a remembered one); a timedelta or seconds.

@@ -21,6 +21,8 @@ from flask_limiter.util import get_qualified_name, get_remote_address
 from limits.storage import MemoryStorage
 
 from flask_bastion.config import setting
+from flask_bastion.exceptions import ConfigurationError
+from flask_bastion.limit_blocks import use_blocks
 
 View = Callable[..., Any]
 
@@ -163,18 +165,31 @@ def init_limits(app: Flask) -> Limiter:
     exempts every ``static`` endpoint, so no per-request exemption check is added here).
 
     ``memory://`` counters go to :class:`SweepingMemoryStorage`; any other storage is
-    Flask-Limiter's own.
+    Flask-Limiter's own, and on Redis generous limits are counted in blocks
+    (:mod:`flask_bastion.limit_blocks`).
     """
     storage = str(app.config["RATELIMIT_STORAGE_URI"])
     in_process = storage.startswith("memory://")
     swept = storage.replace("memory://", "bastion-memory://", 1) if in_process else None
     limiter = BastionLimiter(get_remote_address, app=app, storage_uri=swept)
+    use_blocks(limiter, _block_share(app))
     if in_process:
         app.logger.info(
             "Rate limits are counted in this process (memory://); run one worker process, "
             "or set RATELIMIT_STORAGE_URI to redis:// to share them between workers."
         )
     return limiter
+
+
+def _block_share(app: Flask) -> float:
+    """``BASTION_RATELIMIT_BLOCK``: the share of a limit reserved at once, 0 to 0.25."""
+    share = setting(app, "BASTION_RATELIMIT_BLOCK")
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 0.25:
+        raise ConfigurationError(
+            f"BASTION_RATELIMIT_BLOCK is {share!r}; set it to a share of a limit between 0 "
+            "(count every hit in the store) and 0.25."
+        )
+    return float(share)
 
 
 def limit_password_form(

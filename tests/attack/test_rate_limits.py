@@ -131,6 +131,19 @@ def test_two_app_instances_share_one_redis_counter(app_factory: Any) -> None:
     assert clients[0].get("/").status_code == clients[1].get("/").status_code == 429
 
 
+def test_a_limit_counted_in_blocks_still_holds_across_app_instances(app_factory: Any) -> None:
+    """A client spreading requests over two workers gets no more than a generous limit, which
+    each worker counts in blocks of hits reserved in Redis."""
+    require_redis()
+    prefix = f"bastion-test-{uuid.uuid4().hex}"
+    settings = _redis_settings(prefix, RATELIMIT_DEFAULT="40 per minute")
+    clients = [app_factory(BASTION_RATELIMIT_BLOCK=0.1, **settings).test_client() for _ in range(2)]
+    statuses = [clients[n % 2].get("/").status_code for n in range(50)]
+    admitted = statuses.count(200)
+    assert 40 - 3 <= admitted <= 40  # blocks of 4: the other worker holds at most 3 unused
+    assert statuses == [200] * admitted + [429] * (50 - admitted)
+
+
 def test_login_guesses_split_between_app_instances_share_one_limit(app_factory: Any) -> None:
     """Login guesses alternated between two workers on one Redis are stopped at the limit."""
     require_redis()

@@ -175,15 +175,17 @@ def _rounds(
 def measure(server: Server, req: probe.Request, script: Path, settings: Settings) -> dict[str, Any]:
     """Warm up, then run ``wrk`` on ``req`` and read the server's CPU time around it."""
     load.run(server.port, req.path, script, settings.warmup)
-    cpu_before = server.cpu_seconds()
+    cpu_before, system_before = server.cpu_seconds(), server.system_seconds()
     result = load.run(server.port, req.path, script, settings.seconds)
     cpu = server.cpu_seconds() - cpu_before
+    system = server.system_seconds() - system_before
     if result.bad_status:
         print(f"  warning: {result.bad_status} answers were not 2xx/3xx")
     return {
         **asdict(result),
         "per_second": result.per_second,
         "cpu_ms_per_request": cpu * 1000 / max(1, result.requests),
+        "system_ms_per_request": system * 1000 / max(1, result.requests),
     }
 
 

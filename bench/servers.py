@@ -48,6 +48,10 @@ class Server:
         """User plus system CPU time used so far by the master and its workers."""
         return sum(cpu_ticks(pid) for pid in self.pids()) / CLOCK_TICKS
 
+    def system_seconds(self) -> float:
+        """The part of :meth:`cpu_seconds` spent in the kernel (sockets, memory)."""
+        return sum(_stat_ticks(pid)[1] for pid in self.pids()) / CLOCK_TICKS
+
     def worker_rss_kib(self) -> list[int]:
         """Resident memory of each worker, in KiB."""
         return [_rss_kib(pid) for pid in self.worker_pids()]
@@ -131,13 +135,18 @@ def _children(pid: int) -> list[int]:
 
 
 def cpu_ticks(pid: int) -> int:
-    """utime + stime of one process (fields 14 and 15 of ``/proc/PID/stat``)."""
+    """utime + stime of one process."""
+    return sum(_stat_ticks(pid))
+
+
+def _stat_ticks(pid: int) -> tuple[int, int]:
+    """utime and stime of one process (fields 14 and 15 of ``/proc/PID/stat``)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return 0
+        return 0, 0
     fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return int(fields[11]), int(fields[12])
 
 
 def _rss_kib(pid: int) -> int:

@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+SARIF_SCHEMA := $(VENV)/sarif-schema-2.1.0.json
 
 .PHONY: run test lint bench system-deps services clean
 
@@ -20,12 +21,16 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.app-installed
 
+$(SARIF_SCHEMA): | $(BIN)/python
+	scripts/fetch-sarif-schema.sh $@
+
 ## run: serve the reference app on http://127.0.0.1:$(PORT) (development mode, loopback only)
 run: $(VENV)/.app-installed
 	@scripts/run-reference-app.sh $(PORT)
 
-## test: install everything (Python packages, Chromium, Nginx), start the services, lint, run pytest
-test: $(VENV)/.test-installed system-deps services lint
+## test: install everything (Python packages, Chromium, Nginx, the SARIF schema), start the
+## services, lint, run pytest
+test: $(VENV)/.test-installed system-deps $(SARIF_SCHEMA) services lint
 	$(BIN)/pytest
 
 ## lint: ruff (lint and format) and mypy (strict)

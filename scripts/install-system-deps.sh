@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Install the system programs the tests drive for real: Chromium, Nginx and OpenSSL.
+# Install the system programs the tests drive for real: Chromium, Nginx and OpenSSL; and npm,
+# which fetches the SARIF schema the audit's output is checked against.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "Installing system packages: ${need[*]}"

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
 from flask_bastion.check.command import main
+from tests.support.services import require
+
+#: OASIS's SARIF 2.1.0 schema, fetched into the test environment by `make test`.
+SARIF_SCHEMA = Path(sys.prefix) / "sarif-schema-2.1.0.json"
 
 TWINS = Path(__file__).parent / "twins"
 SQL = (
@@ -59,6 +65,22 @@ def test_sarif_is_2_1_0_with_rules_and_physical_locations(vulnerable: Path) -> N
     region = result["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 4}
     assert rule["properties"]["security-severity"] == "9.5"
+
+
+def test_sarif_is_valid_against_the_sarif_2_1_0_schema(tmp_path: Path) -> None:
+    """Findings of every kind (Python, template, bandit's, suppressed) make a SARIF log that
+    OASIS's schema accepts, which is what code-scanning services check on upload."""
+    require(SARIF_SCHEMA.is_file(), f"The SARIF schema ({SARIF_SCHEMA})")
+    (tmp_path / "app.py").write_text(SQL + "\nimport hashlib\ndigest = hashlib.md5(b'').digest()\n")
+    (tmp_path / "ignored.py").write_text(SQL + "  # bastion: ignore[BST-SQL-001] reviewed\n")
+    (tmp_path / "page.html").write_text("<p>{{ bio|safe }}</p>\n")
+    result = CliRunner().invoke(main, [str(tmp_path), "--format", "sarif"])
+    document = json.loads(result.output)
+    rules = {result["ruleId"].rpartition("-")[0] for result in document["runs"][0]["results"]}
+    assert rules >= {"BST-SQL", "BST-XSS", "BST-BANDIT"}
+    assert any("suppressions" in r for r in document["runs"][0]["results"])
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(document)
 
 
 @pytest.mark.parametrize(

@@ -271,7 +271,10 @@ NOTES = [
     "runs one worker with threads, or Redis); C has no rate limiter.",
     "Bastion, memory:// keeps its server-side session records in the app's database (SQLite "
     "here); Bastion, Redis keeps the limiter's counters and the session records in Redis. "
-    "Redis's own CPU is not in the CPU column.",
+    "Redis's own CPU is not in the CPU column. On Redis, Bastion reserves hits a block at a "
+    "time (1/50 of a limit, BASTION_RATELIMIT_BLOCK): with the raised limit a block outlasts "
+    "its one-minute window, so the limiter goes to Redis about once a minute per worker and "
+    "client; with the default 100 per minute it would go once every two requests.",
     "Every login starts a new server-side session for the one benchmark account, so that "
     "account gathers hundreds of live sessions during the run.",
 ]
